@@ -1,0 +1,262 @@
+"""The library API: ``validate(source, profile=None, ...) -> Report``. The CLI is a thin layer
+over this function; pipelines call it directly as a pre-check."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import Counter
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from validator import __version__, catalog, io, valuesets
+from validator import profile as profiles
+from validator.engine import runner
+from validator.engine.measures import RuleContext
+from validator.errors import InputError, UsageError
+from validator.fields import FIELDS, Kind
+from validator.judge import gate
+from validator.normalize import Normalized, NormalizedField, normalize
+from validator.profile import Profile, ThresholdOverride
+from validator.results import ABSENT_COUNT_KEYS, FieldSummary, Report, Severity
+from validator.thresholds import load_thresholds
+
+Source = str | Path | pd.DataFrame | pa.Table
+ProfileArg = str | Path | Mapping[str, Any] | Profile | None
+
+
+def _profile(arg: ProfileArg) -> Profile | None:
+    if arg is None or isinstance(arg, Profile):
+        return arg
+    if isinstance(arg, str | Path):
+        return profiles.load(arg)
+    if isinstance(arg, Mapping):
+        return profiles.from_dict(arg, where="profile")
+    raise UsageError(f"profile must be a path, a mapping or a Profile, not {type(arg).__name__}")
+
+
+def _thresholds(arg: str | Path | Mapping[str, Any] | None) -> dict[str, ThresholdOverride]:
+    if arg is None:
+        return {}
+    if isinstance(arg, str | Path):
+        return load_thresholds(arg)
+    return profiles.parse_thresholds(arg, "thresholds", "thresholds argument")
+
+
+def _as_strings(table: pa.Table) -> pd.DataFrame:
+    cols = []
+    for name in table.column_names:
+        col = table[name]
+        if col.type != pa.large_string():
+            try:
+                col = col.cast(pa.large_string())
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                values = [None if v is None else str(v) for v in col.to_pylist()]
+                col = pa.chunked_array([pa.array(values, type=pa.large_string())])
+        cols.append(col)
+    out = pa.table(cols, names=table.column_names)
+    return out.to_pandas(types_mapper=pd.ArrowDtype)
+
+
+def _from_frame(frame: pd.DataFrame | pa.Table, prof: Profile | None,
+                where: str) -> tuple[pd.DataFrame, Profile, dict[str, Any]]:
+    table = frame if isinstance(frame, pa.Table) else None
+    columns = [str(c) for c in (frame.column_names if table is not None else frame.columns)]
+    if len(set(columns)) != len(columns):
+        dup = next(c for c in columns if columns.count(c) > 1)
+        raise InputError(f"{where}: duplicate column name {dup!r}",
+                         hint="give every column a unique name")
+    prof = prof or profiles.infer(columns, where=where)
+    profiles.check_columns(prof, columns, where=where)
+    wanted = prof.columns()
+    if table is None:
+        assert isinstance(frame, pd.DataFrame)
+        sub = frame.loc[:, wanted]
+        sub.columns = [str(c) for c in sub.columns]
+        try:
+            table = pa.Table.from_pandas(sub, preserve_index=False)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            table = pa.table({c: pa.array([None if pd.isna(v) else str(v) for v in sub[c]],
+                                          type=pa.large_string()) for c in wanted})
+    else:
+        table = table.select(wanted)
+    data = _as_strings(table)
+    digest = hashlib.sha256(
+        pd.util.hash_pandas_object(data, index=False).to_numpy().tobytes()
+    ).hexdigest()
+    return data, prof, {"format": "dataframe", "sha256": digest, "encoding": None}
+
+
+def _from_path(path: Path, prof: Profile | None, opts: Mapping[str, str | None]
+               ) -> tuple[pd.DataFrame, Profile, dict[str, Any]]:
+    inp = prof.input if prof else profiles.InputOptions()
+    info = io.inspect_source(
+        path,
+        fmt=opts.get("input_format") or inp.format,
+        encoding=opts.get("encoding") or inp.encoding,
+        delimiter=opts.get("delimiter") or inp.delimiter,
+    )
+    try:
+        prof = prof or profiles.infer(info.columns, where=str(path))
+        profiles.check_columns(prof, info.columns, where=str(path))
+    except InputError as exc:
+        if info.suggested_delimiter and len(info.columns) == 1:
+            exc.hint = (f"the header has a single column; the file may be delimited by "
+                        f"{info.suggested_delimiter!r}: pass --delimiter "
+                        f"'{info.suggested_delimiter}'")
+        raise
+    table = io.read_columns(info, prof.columns())
+    meta = {"format": info.format, "sha256": info.sha256, "encoding": info.encoding,
+            "size_bytes": info.size_bytes}
+    return _as_strings(table), prof, meta
+
+
+def _as_of(prof: Profile, data: Normalized, override: dt.date | str | None
+           ) -> tuple[dt.date, np.ndarray | None, str]:
+    if override is not None:
+        day = override if isinstance(override, dt.date) else profiles.parse_date(
+            override, "as_of_date")
+        return day, None, "argument"
+    if prof.as_of_date is not None:
+        return prof.as_of_date, None, "profile"
+    today = dt.date.today()
+    nf = data.get("as_of_date")
+    if nf is None:
+        return today, None, "run_date"
+    per_unique = np.array(
+        [np.datetime64(u.date, "D") if u.date else np.datetime64(today, "D")
+         for u in nf.uniques], dtype="datetime64[D]")
+    return today, per_unique[nf.codes], "column (run date where blank)"
+
+
+def _summary(nf: NormalizedField) -> FieldSummary:
+    counts = {k: 0 for k in ABSENT_COUNT_KEYS}
+    if nf.kind is Kind.DATE:
+        counts["unparseable"] = 0
+    for state, n in nf.state_counts().items():
+        key = "unable" if state == "unable_to_respond" else state
+        counts[key] = counts.get(key, 0) + n
+    mapped: Counter[tuple[str, str]] = Counter()
+    translated: Counter[tuple[str, str]] = Counter()
+    per_unique = np.bincount(nf.codes, minlength=len(nf.uniques))
+    for u, n in zip(nf.uniques, per_unique, strict=True):
+        for pair in set(u.mapped):
+            mapped[pair] += int(n)
+        for pair in set(u.translated):
+            translated[pair] += int(n)
+    tokens_out = [{"source": s, "token": t, "rows": n} for (s, t), n in sorted(mapped.items())]
+    tokens_out += [{"source": s, "token": t, "system": nf.spec.system, "rows": n}
+                   for (s, t), n in sorted(translated.items())]
+    phi = FIELDS[nf.name].phi
+    return FieldSummary(
+        field=nf.name, present=True, source_column=nf.spec.column,
+        system=nf.spec.system, rows=len(nf.codes), counts=counts,
+        mapped_tokens=tuple(tokens_out) if not phi or nf.kind is Kind.DATE else (),
+    )
+
+
+def _field_summaries(data: Normalized, prof: Profile) -> tuple[FieldSummary, ...]:
+    out = [_summary(nf) for nf in data.fields.values()]
+    out += [
+        FieldSummary(field=f, present=False, source_column=None, system=None, rows=0,
+                     counts={}, reason="declared not collected in the profile")
+        for f in prof.not_collected
+    ]
+    return tuple(out)
+
+
+def _params(prof: Profile) -> dict[str, dict[str, float]]:
+    out: dict[str, dict[str, float]] = {}
+    for cid, check in catalog.load().items():
+        merged = {**check.params, **prof.params.get(cid, {})}
+        if merged:
+            out[cid] = merged
+    return out
+
+
+def validate(
+    source: Source,
+    profile: ProfileArg = None,
+    *,
+    thresholds: str | Path | Mapping[str, Any] | None = None,
+    as_of_date: dt.date | str | None = None,
+    fail_on: str | Severity = Severity.CRITICAL,
+    dataset: str | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    input_format: str | None = None,
+    suites: list[str] | tuple[str, ...] | None = None,
+) -> Report:
+    """Validate a file (CSV, TSV, Parquet) or a DataFrame and return the :class:`Report`.
+
+    Args:
+        source: path to the extract, or a pandas DataFrame / pyarrow Table.
+        profile: profile YAML path, mapping or Profile; None when columns carry canonical names.
+        thresholds: thresholds file (CSV or YAML) or mapping overriding the profile's.
+        as_of_date: reference date of the extract (default: profile, as_of_date column, today).
+        fail_on: ``critical`` (default) or ``warning`` (warnings also fail the gate).
+        dataset: name shown in reports (never the file name, which may carry PHI).
+        encoding, delimiter, input_format: override reader detection for text files.
+        suites: run only these suites (``preflight``, ``race``, ``ethnicity``, ``age``, ...).
+
+    Raises:
+        InputError, ConfigError, UsageError: bad input or configuration (exit code 2).
+
+    Example:
+        >>> report = validate("fixtures/clean_canonical.csv")  # doctest: +SKIP
+        >>> report.gate.passed, report.result("RACE.COMPLETENESS").percent  # doctest: +SKIP
+    """
+    try:
+        severity = Severity(fail_on)
+    except ValueError:
+        raise UsageError(f"fail_on must be 'critical' or 'warning', not {fail_on!r}") from None
+    if severity is Severity.INFO:
+        raise UsageError("fail_on must be 'critical' or 'warning', not 'info'")
+    started = dt.datetime.now(dt.timezone.utc)
+    checks = catalog.load() if suites is None else catalog.select_suites(suites, where="suites")
+    prof = _profile(profile)
+    extra = _thresholds(thresholds)
+    if isinstance(source, pd.DataFrame | pa.Table):
+        frame, prof, meta = _from_frame(source, prof, where="DataFrame")
+    elif isinstance(source, str | Path):
+        frame, prof, meta = _from_path(Path(source), prof, {
+            "encoding": encoding, "delimiter": delimiter, "input_format": input_format})
+    else:
+        raise UsageError(f"source must be a path or a DataFrame, not {type(source).__name__}")
+    if extra:
+        prof = prof.with_thresholds(extra)
+    data = normalize(frame, prof)
+    as_of, as_of_rows, as_of_source = _as_of(prof, data, as_of_date)
+    ctx = RuleContext(data=data, profile=prof, as_of=as_of, as_of_rows=as_of_rows,
+                      n_rows=len(frame), params=_params(prof))
+    results = runner.run(ctx, checks)
+    verdict = gate(results, severity)
+    run_key = "|".join([str(meta.get("sha256")), str(prof.sha256), as_of.isoformat(),
+                        __version__, severity.value])
+    name = dataset or (prof.name if not prof.inferred else "input")
+    return Report(
+        tool_version=__version__,
+        run={
+            "run_id": hashlib.sha256(run_key.encode()).hexdigest()[:16],
+            "started_at": started.isoformat(timespec="seconds"),
+            "as_of_date": as_of.isoformat(),
+            "as_of_source": as_of_source,
+        },
+        dataset={"name": name, "rows": len(frame), "fields_read": sorted(data.fields), **meta},
+        profile=prof.describe(),
+        valuesets=tuple(valuesets.summary()),
+        gate=verdict,
+        results=tuple(results),
+        fields=_field_summaries(data, prof),
+        disabled=tuple(
+            [{"check_id": c, "reason": "disabled in the profile"} for c in prof.disabled]
+            + [{"check_id": c, "reason": "suite not selected"} for c, d in
+               catalog.load().items() if d.implemented and c not in checks]
+        ),
+    )
+

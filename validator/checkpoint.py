@@ -1,0 +1,106 @@
+"""Checkpoints: a saved run configuration (source, profile, suites, thresholds, outputs, gate
+policy) in YAML. Relative paths are resolved against the checkpoint file's folder."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from validator.errors import ConfigError
+from validator.profile import parse_date
+
+_TOP_KEYS = ("version", "name", "description", "source", "profile", "thresholds", "suites",
+             "outputs", "gate", "as_of_date", "dataset", "input")
+_OUTPUT_KEYS = ("dir", "formats")
+_GATE_KEYS = ("fail_on",)
+_INPUT_KEYS = ("format", "encoding", "delimiter")
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A validated checkpoint."""
+
+    name: str
+    source: Path
+    profile: Path | None
+    thresholds: Path | Mapping[str, Any] | None
+    suites: tuple[str, ...] | None
+    out_dir: Path
+    formats: tuple[str, ...]
+    fail_on: str
+    as_of_date: str | None
+    dataset: str | None
+    input: Mapping[str, str] = field(default_factory=dict)
+
+
+def _check_keys(data: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
+    for key in data:
+        if key not in allowed:
+            raise ConfigError(f"{where}: unknown key {key!r}",
+                              hint=f"allowed keys: {', '.join(allowed)}")
+
+
+def _mapping(value: Any, where: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{where}: expected a mapping (key: value)")
+    return value
+
+
+def load(path: str | Path) -> Checkpoint:
+    """Read and validate a checkpoint file."""
+    p = Path(path)
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise ConfigError(f"{p}: checkpoint file not found") from None
+    except (OSError, UnicodeDecodeError):
+        raise ConfigError(f"{p}: cannot read the checkpoint as UTF-8 text") from None
+    except yaml.YAMLError:
+        raise ConfigError(f"{p}: not valid YAML") from None
+    where = str(p)
+    d = _mapping(data, where)
+    _check_keys(d, _TOP_KEYS, where)
+    if d.get("version", 1) != 1:
+        raise ConfigError(f"{where}.version: only version 1 is supported")
+    if not isinstance(d.get("source"), str):
+        raise ConfigError(f"{where}: missing 'source' (path of the extract to validate)")
+    base = p.resolve().parent
+    outputs = _mapping(d.get("outputs") or {}, f"{where}.outputs")
+    _check_keys(outputs, _OUTPUT_KEYS, f"{where}.outputs")
+    gate = _mapping(d.get("gate") or {}, f"{where}.gate")
+    _check_keys(gate, _GATE_KEYS, f"{where}.gate")
+    inp = _mapping(d.get("input") or {}, f"{where}.input")
+    _check_keys(inp, _INPUT_KEYS, f"{where}.input")
+    fail_on = gate.get("fail_on", "critical")
+    if fail_on not in ("critical", "warning"):
+        raise ConfigError(f"{where}.gate.fail_on: {fail_on!r} is not one of critical, warning")
+    formats = outputs.get("formats", ["json", "md"])
+    if isinstance(formats, str):
+        formats = [formats]
+    suites = d.get("suites")
+    if suites is not None and (not isinstance(suites, list)
+                               or not all(isinstance(s, str) for s in suites)):
+        raise ConfigError(f"{where}.suites: expected a list of suite names")
+    thresholds = d.get("thresholds")
+    if isinstance(thresholds, str):
+        thresholds = base / thresholds
+    elif thresholds is not None:
+        thresholds = _mapping(thresholds, f"{where}.thresholds")
+    as_of = d.get("as_of_date")
+    return Checkpoint(
+        name=str(d.get("name") or p.stem),
+        source=base / d["source"],
+        profile=None if d.get("profile") is None else base / str(d["profile"]),
+        thresholds=thresholds,
+        suites=None if suites is None else tuple(suites),
+        out_dir=base / str(outputs.get("dir", "reports")),
+        formats=tuple(str(f) for f in formats),
+        fail_on=str(fail_on),
+        as_of_date=None if as_of is None else parse_date(as_of, f"{where}.as_of_date").isoformat(),
+        dataset=None if d.get("dataset") is None else str(d["dataset"]),
+        input={k: str(v) for k, v in inp.items()},
+    )

@@ -1,0 +1,245 @@
+"""Command line: a thin layer over :mod:`validator.api`. Parsing, printing and exit codes only.
+
+Importing this module does not import Great Expectations, pandas or pyarrow: ``--help``,
+``checks`` and ``explain`` stay fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from validator import __version__, catalog
+from validator.errors import EXIT_INTERNAL, EXIT_USAGE, ValidatorError
+
+if TYPE_CHECKING:
+    from validator.results import Report
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_CODES_HELP = """\b
+Exit codes:
+  0  gate passed (warnings allowed)
+  1  gate failed: a critical check FAILed or a check ERRORed
+     (with --fail-on warning, any WARN fails too)
+  2  usage, configuration or input error (bad option, profile, file)
+  3  internal error (a bug: please report it; --debug shows the traceback)
+"""
+
+
+def _echo_err(text: str) -> None:
+    click.echo(text, err=True)
+
+
+def guarded(fn: F) -> F:
+    """Map library errors to exit codes; never show a traceback unless --debug."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        debug = bool(click.get_current_context().find_root().params.get("debug"))
+        try:
+            return fn(*args, **kwargs)
+        except ValidatorError as exc:
+            _echo_err(f"error: {exc}")
+            sys.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except BrokenPipeError:
+            sys.stderr.close()
+            sys.exit(0)
+        except KeyboardInterrupt:
+            _echo_err("interrupted: no report was written")
+            sys.exit(130)
+        except Exception as exc:  # a bug: say so, without data
+            if debug:
+                traceback.print_exc()
+            _echo_err(f"internal error ({type(exc).__name__}): this is a bug in real-validator;"
+                      " rerun with --debug for a traceback and report it")
+            sys.exit(EXIT_INTERNAL)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(epilog=EXIT_CODES_HELP, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="real-validator")
+@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+def main(debug: bool) -> None:
+    """Data-quality gate for race, ethnicity, language and other demographic data.
+
+    Checks completeness, standard code sets and pediatric rules before any equity
+    stratification runs, and writes deficiency reports that hold counts, never rows.
+    """
+
+
+def _summary(report: Report, paths: Sequence[Path], quiet: bool) -> None:
+    from validator.judge import format_percent
+    from validator.results import Status
+
+    overall = [r for r in report.results if r.stratum is None]
+    counts = {s: sum(r.status is s for r in overall) for s in Status}
+    verdict = "PASSED" if report.gate.passed else "FAILED"
+    tally = ", ".join(f"{n} {s.value}" for s, n in counts.items() if n)
+    _echo_err(f"real-validator: gate {verdict} (exit {report.exit_code}): "
+              f"{report.dataset['rows']:,} rows, {len(overall)} checks: {tally}")
+    if not quiet:
+        shown = (Status.ERROR, Status.FAIL, Status.WARN)
+        for r in sorted((r for r in overall if r.status in shown),
+                        key=lambda r: (r.status.rank, r.severity.rank)):
+            where = f"[{r.field}]" if r.field else ""
+            count = (f"{r.numerator}/{r.denominator} ({format_percent(r.percent)})"
+                     if r.denominator else r.reason)
+            _echo_err(f"  {r.status.value:<5} {r.check_id}{where}  {count}")
+    for p in paths:
+        _echo_err(f"  wrote {p}")
+
+
+def _run_and_report(source: Path, out: Path, formats: str | Sequence[str], quiet: bool,
+                    **kwargs: Any) -> None:
+    from validator.api import validate
+    from validator.report import parse_formats, write_reports
+
+    names = parse_formats(formats)
+    report = validate(source, **kwargs)
+    paths = write_reports(report, out, names)
+    _summary(report, paths, quiet)
+    sys.exit(report.exit_code)
+
+
+@main.command(epilog=EXIT_CODES_HELP)
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--profile", "profile", type=click.Path(path_type=Path),
+              help="Profile YAML mapping input columns to canonical fields. Not needed when "
+                   "the columns already carry canonical names.")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("reports"),
+              show_default=True, help="Folder for report.json / report.md.")
+@click.option("--format", "formats", default="json,md", show_default=True,
+              help="Report formats, comma-separated: json, md.")
+@click.option("--fail-on", type=click.Choice(["critical", "warning"]), default="critical",
+              show_default=True, help="'warning' makes warnings fail the gate too.")
+@click.option("--thresholds", type=click.Path(path_type=Path),
+              help="Thresholds file (CSV check_id,threshold,warn_threshold,notes or YAML).")
+@click.option("--as-of", "as_of", help="Extract date YYYY-MM-DD (default: profile, "
+              "as_of_date column, or today).")
+@click.option("--dataset", help="Dataset name shown in reports (the file name never is).")
+@click.option("--suite", "suites", multiple=True,
+              type=click.Choice(sorted(catalog.SUITES)), help="Run only this suite "
+              "(repeatable).")
+@click.option("--encoding", help="Text encoding of the input (default: detected).")
+@click.option("--delimiter", help="Field delimiter of the input (default: by extension).")
+@click.option("--input-format", type=click.Choice(["csv", "tsv", "parquet"]),
+              help="Input format (default: by extension and content).")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the verdict line.")
+@guarded
+def validate(path: Path, profile: Path | None, out: Path, formats: str, fail_on: str,
+             thresholds: Path | None, as_of: str | None, dataset: str | None,
+             suites: tuple[str, ...], encoding: str | None, delimiter: str | None,
+             input_format: str | None, quiet: bool) -> None:
+    """Validate PATH (CSV, TSV or Parquet) and write reports to --out.
+
+    \b
+    Example:
+      real-validator validate fixtures/example_registration.csv --out reports/example
+    """
+    _run_and_report(path, out, formats, quiet, profile=profile, thresholds=thresholds,
+                    as_of_date=as_of, fail_on=fail_on, dataset=dataset,
+                    suites=list(suites) or None, encoding=encoding, delimiter=delimiter,
+                    input_format=input_format)
+
+
+@main.command(epilog=EXIT_CODES_HELP)
+@click.argument("checkpoint", type=click.Path(path_type=Path))
+@click.option("--quiet", "-q", is_flag=True, help="Print only the verdict line.")
+@guarded
+def run(checkpoint: Path, quiet: bool) -> None:
+    """Run a saved CHECKPOINT (YAML: source, profile, suites, thresholds, outputs, gate).
+
+    \b
+    Example:
+      real-validator run checkpoints/example.yaml
+    """
+    from validator import checkpoint as checkpoints
+
+    cp = checkpoints.load(checkpoint)
+    _run_and_report(cp.source, cp.out_dir, cp.formats, quiet, profile=cp.profile,
+                    thresholds=cp.thresholds, as_of_date=cp.as_of_date, fail_on=cp.fail_on,
+                    dataset=cp.dataset or cp.name, suites=list(cp.suites) if cp.suites else None,
+                    encoding=cp.input.get("encoding"), delimiter=cp.input.get("delimiter"),
+                    input_format=cp.input.get("format"))
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+              show_default=True)
+@click.option("--implemented", is_flag=True, help="List only checks this version runs.")
+@guarded
+def checks(fmt: str, implemented: bool) -> None:
+    """List the check catalogue (rule, check id, severity, category)."""
+    rows = [c for c in catalog.load().values() if c.implemented or not implemented]
+    if fmt == "json":
+        data = [{"rule": c.rule, "check_id": c.check_id, "title": c.title,
+                 "severity": c.severity.value, "category": c.category,
+                 "suite": catalog.suite_of(c.check_id), "implemented": c.implemented}
+                for c in rows]
+        click.echo(json.dumps(data, indent=2))
+        return
+    if fmt == "csv":
+        click.echo("rule,check_id,severity,category,suite,implemented")
+        for c in rows:
+            click.echo(f"{c.rule},{c.check_id},{c.severity.value},{c.category},"
+                       f"{catalog.suite_of(c.check_id)},{'yes' if c.implemented else 'no'}")
+        return
+    width = max(len(c.check_id) for c in rows)
+    for c in rows:
+        state = "" if c.implemented else "  (planned)"
+        click.echo(f"{c.rule}  {c.check_id:<{width}}  {c.severity.value:<8}  "
+                   f"{c.category:<12}  {c.title}{state}")
+
+
+@main.command()
+@click.argument("check_id")
+@guarded
+def explain(check_id: str) -> None:
+    """Explain one check: its rule, threshold, impact and fix.
+
+    CHECK_ID is a check id such as RACE.VALUESET or a rule number such as R-011.
+    """
+    try:
+        c = catalog.get(check_id)
+    except KeyError:
+        _echo_err(f"error: unknown check id {check_id!r}; run `real-validator checks` for "
+                  "the list")
+        sys.exit(EXIT_USAGE)
+    sign = "at least" if c.measure.value == "rate" else "at most"
+    threshold = "none (reported, never fails)" if c.threshold is None else (
+        f"{sign} {c.threshold:g}%" + (f", warn at {c.warn_threshold:g}%"
+                                      if c.warn_threshold is not None else "")
+        + (f" [{c.threshold_tag}]" if c.threshold_tag else ""))
+    lines = [
+        f"{c.check_id} ({c.rule}): {c.title}",
+        f"  suite {catalog.suite_of(c.check_id)} · category {c.category} · severity "
+        f"{c.severity.value} · standard {c.profiles}"
+        + (" · pediatric" if c.pediatric else "")
+        + ("" if c.implemented else " · planned (not run by this version)"),
+        f"  fields: {', '.join(c.fields) or 'dataset'}",
+        f"  measure: {c.measure.value}; threshold: {threshold}",
+    ]
+    if c.params:
+        lines.append("  parameters: " + ", ".join(f"{k}={v:g}" for k, v in c.params.items()))
+    lines += ["", f"Rule: {c.description}"]
+    if c.stratification_impact:
+        lines += ["", f"Why it matters for stratification: {c.stratification_impact}"]
+    if c.fix:
+        lines += ["", f"How to fix: {c.fix}"]
+    lines += ["", f"Source: {c.source}"]
+    click.echo("\n".join(lines))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

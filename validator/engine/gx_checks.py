@@ -1,0 +1,131 @@
+"""Checks evaluated by GX: load the suites in ``expectations/``, keep the expectations whose
+columns exist, prepare the frame GX sees, and read GX's counts as measurements."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from validator._resources import expectations_dir
+from validator.engine.gx_adapter import GxOutcome
+from validator.engine.measures import Measurement, RuleContext
+from validator.fields import ETHNICITY_FIELDS, RACE_FIELDS
+from validator.normalize import STRING
+
+SUITES = ("preflight", "race", "ethnicity")
+COUNT_MODES = ("rate", "nonmissing", "all", "all_with_missing")
+
+
+@dataclass(frozen=True)
+class GxCheck:
+    """One expectation of a suite, bound to the field its result is reported on."""
+
+    check_id: str
+    field: str
+    count: str
+    expectation: Mapping[str, Any]
+
+
+@cache
+def load_suite(name: str) -> dict[str, Any]:
+    """The JSON document of suite ``name`` (``expectations/<name>.json``)."""
+    text = expectations_dir().joinpath(f"{name}.json").read_text(encoding="utf-8")
+    doc: dict[str, Any] = json.loads(text)
+    return doc
+
+
+def _condition_columns(node: Any) -> set[str]:
+    if isinstance(node, Mapping):
+        out = {str(node["column"]["name"])} if isinstance(node.get("column"), Mapping) else set()
+        for v in node.get("conditions", []):
+            out |= _condition_columns(v)
+        return out
+    return set()
+
+
+def columns_of(expectation: Mapping[str, Any]) -> set[str]:
+    """Frame columns an expectation reads (its column and its row-condition columns)."""
+    kwargs = expectation["kwargs"]
+    return {kwargs["column"]} | _condition_columns(kwargs.get("row_condition"))
+
+
+def select(frame_columns: Iterable[str], present_fields: Iterable[str],
+           suites: Sequence[str] = SUITES) -> list[GxCheck]:
+    """Expectations whose columns are all in the frame, bound to their result field."""
+    cols = set(frame_columns)
+    present = set(present_fields)
+    out = []
+    for name in suites:
+        for e in load_suite(name)["expectations"]:
+            if not columns_of(e) <= cols:
+                continue
+            meta = e["meta"]
+            field = next((f for f in meta["field"] if f in present), meta["field"][0])
+            out.append(GxCheck(meta["check_id"], field, meta["count"], e))
+    return out
+
+
+def _any(masks: Iterable[np.ndarray], n: int) -> np.ndarray:
+    out = np.zeros(n, dtype=bool)
+    for m in masks:
+        out |= m
+    return out
+
+
+def _flag_column(mask: np.ndarray, index: pd.Index) -> pd.Series:
+    return pd.Series(np.where(mask, "1", None), index=index, dtype=STRING)
+
+
+def prepare_frame(ctx: RuleContext) -> pd.DataFrame:
+    """The normalized frame plus the derived columns the suites reference.
+
+    ``race__informative``/``ethnicity__informative``: an informative value in any race
+    (ethnicity) field, imputed values excluded (R-027). ``patient_id__key``: patient id, joined
+    with the site when one is mapped (R-002).
+    """
+    frame = ctx.data.frame.copy(deep=False)
+    n, index = ctx.n_rows, frame.index
+    for group, names, source in (("race", RACE_FIELDS, "race_source"),
+                                 ("ethnicity", ETHNICITY_FIELDS, "ethnicity_source")):
+        present = [nf for f in names if (nf := ctx.field(f)) is not None]
+        if not present:
+            continue
+        informative = _any((nf.informative_mask() for nf in present), n)
+        src = ctx.field(source)
+        if src is not None:
+            informative &= ~src.flag(lambda u: u.informative == ("imputed",))
+        frame[f"{group}__informative"] = _flag_column(informative, index)
+    pid = ctx.field("patient_id")
+    if pid is not None:
+        key = frame["patient_id"]
+        site = ctx.field("site_id")
+        if site is not None:
+            key = key + "\x1f" + frame["site_id"].fillna("")
+        frame["patient_id__key"] = key
+    return frame
+
+
+def measurement(outcome: GxOutcome, count: str) -> Measurement:
+    """Numerator and denominator from GX's counts, per the expectation's count mode.
+
+    ``rate``: rows meeting the expectation over all rows (completeness). ``nonmissing``:
+    unexpected over non-null rows (value sets: nulls are absent values, counted elsewhere).
+    ``all``: unexpected over all rows in scope. ``all_with_missing``: unexpected plus nulls
+    over all rows in scope (a null where a value is required is a violation).
+    """
+    e, u, m = outcome.element_count, outcome.unexpected_count, outcome.missing_count
+    if count == "rate":
+        return Measurement(e - u, e)
+    if count == "nonmissing":
+        return Measurement(u, e - m)
+    if count == "all":
+        return Measurement(u, e)
+    if count == "all_with_missing":
+        return Measurement(u + m, e, {"missing": m})
+    raise ValueError(f"unknown count mode {count!r}")

@@ -1,0 +1,106 @@
+"""What a check measures, before it is judged: counts per stratum, or why it cannot run."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from validator.catalog import CheckDef
+from validator.normalize import Normalized, NormalizedField
+from validator.profile import Profile
+
+
+class NotApplicable(Exception):
+    """Raised by a rule whose inputs are absent; the message is the reason shown to users."""
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """Counts for one check on one field in one stratum."""
+
+    numerator: int
+    denominator: int
+    details: Mapping[str, int | float | str] = field(default_factory=dict)
+    breach: str | None = None
+    note: str = ""
+
+
+@dataclass
+class RowMeasure:
+    """A row-level rule: which rows are in scope and which rows count in the numerator.
+
+    Per-stratum counts are sums of these masks over the stratum's rows, so every stratum is
+    computed in the same pass. ``details`` are sub-reason masks (counted the same way);
+    ``extra`` may name an additional breach computed from the stratum's rows.
+    """
+
+    scope: np.ndarray
+    hits: np.ndarray
+    details: Mapping[str, np.ndarray] = field(default_factory=dict)
+    extra: Callable[[np.ndarray], str | None] | None = None
+    note: str = ""
+
+    def measure(self, rows: np.ndarray) -> Measurement:
+        """Counts within the rows selected by boolean mask ``rows``."""
+        scope = self.scope & rows
+        return Measurement(
+            numerator=int((self.hits & scope).sum()),
+            denominator=int(scope.sum()),
+            details={k: int((m & scope).sum()) for k, m in self.details.items()},
+            breach=self.extra(scope) if self.extra else None,
+            note=self.note,
+        )
+
+
+@dataclass
+class GroupMeasure:
+    """An aggregate rule (per site, per patient): computed separately for each stratum."""
+
+    fn: Callable[[np.ndarray], Measurement]
+
+    def measure(self, rows: np.ndarray) -> Measurement:
+        """Counts within the rows selected by boolean mask ``rows``."""
+        return self.fn(rows)
+
+
+@dataclass
+class RuleContext:
+    """Everything a rule may read."""
+
+    data: Normalized
+    profile: Profile
+    as_of: dt.date
+    as_of_rows: np.ndarray | None
+    n_rows: int
+    params: Mapping[str, Mapping[str, float]]
+    strata: np.ndarray | None = None
+    cache: dict[object, object] = field(default_factory=dict)
+
+    def field(self, name: str) -> NormalizedField | None:
+        """The normalized field, or None when it is not mapped."""
+        return self.data.get(name)
+
+    def require(self, name: str, why: str = "") -> NormalizedField:
+        """The normalized field, or NotApplicable naming the missing field."""
+        nf = self.data.get(name)
+        if nf is None:
+            raise NotApplicable(f"{name} is not in the input{(' ' + why) if why else ''}")
+        return nf
+
+    def param(self, check: CheckDef, key: str) -> float:
+        """A rule parameter: profile override, else the catalogue default."""
+        return float(self.params.get(check.check_id, {}).get(key, check.params[key]))
+
+    def none(self) -> np.ndarray:
+        """An all-False row mask."""
+        return np.zeros(self.n_rows, dtype=bool)
+
+    def all(self) -> np.ndarray:
+        """An all-True row mask."""
+        return np.ones(self.n_rows, dtype=bool)
+
+
+Rule = Callable[[RuleContext, CheckDef, str], "RowMeasure | GroupMeasure"]

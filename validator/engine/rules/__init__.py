@@ -1,0 +1,43 @@
+"""Rules computed directly in pandas/numpy (aggregates and cross-field rules).
+
+Each rule is registered under its check id and returns a :class:`RowMeasure` (row masks)
+or a :class:`GroupMeasure` (aggregate per stratum), or raises :class:`NotApplicable`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from validator.engine.measures import Rule
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """A registered pandas rule. ``single``: run once per dataset, not once per field."""
+
+    check_id: str
+    fn: Rule
+    single: bool = False
+    result_field: str | None = None
+
+
+REGISTRY: dict[str, RuleSpec] = {}
+
+
+def rule(check_id: str, *, single: bool = False,
+         result_field: str | None = None) -> Callable[[Rule], Rule]:
+    """Register a rule function for ``check_id``."""
+
+    def register(fn: Rule) -> Rule:
+        REGISTRY[check_id] = RuleSpec(check_id, fn, single, result_field)
+        return fn
+
+    return register
+
+
+def load_all() -> dict[str, RuleSpec]:
+    """Import every rule module (registration happens at import) and return the registry."""
+    from validator.engine.rules import absent, age, ethnicity, preflight, race  # noqa: F401
+
+    return REGISTRY

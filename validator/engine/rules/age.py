@@ -1,0 +1,95 @@
+"""R-100 AGE.COMPUTABLE: a birth date that is present, parseable, not in the future, not after
+a collection date, plausible, and inside the declared cohort."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from validator import tokens
+from validator.catalog import CheckDef
+from validator.engine.measures import RowMeasure, RuleContext
+from validator.engine.rules import rule
+from validator.fields import COLLECTED_DATE_FIELDS
+from validator.normalize import NormalizedField
+
+DATE_PROBLEMS = (
+    "day_month_order",
+    "two_digit_year",
+    "not_iso_format",
+    "spreadsheet_serial_number",
+    "impossible_date",
+    "unparseable",
+)
+
+
+def ordinals(nf: NormalizedField) -> np.ndarray:
+    """Per-row proleptic ordinal of the parsed date, -1 where there is none."""
+    per_unique = np.array([u.date.toordinal() if u.date else -1 for u in nf.uniques],
+                          dtype=np.int64)
+    return per_unique[nf.codes]
+
+
+def _ymd(nf: NormalizedField) -> tuple[np.ndarray, np.ndarray]:
+    year = np.array([u.date.year if u.date else -1 for u in nf.uniques], dtype=np.int64)
+    md = np.array([u.date.month * 100 + u.date.day if u.date else -1 for u in nf.uniques],
+                  dtype=np.int64)
+    return year[nf.codes], md[nf.codes]
+
+
+def age_in_years(ctx: RuleContext, nf: NormalizedField) -> np.ndarray:
+    """Completed years of age at the extract date (as_of), per row; -1 without a birth date."""
+    by, bmd = _ymd(nf)
+    if ctx.as_of_rows is None:
+        ay = np.full(ctx.n_rows, ctx.as_of.year, dtype=np.int64)
+        amd = np.full(ctx.n_rows, ctx.as_of.month * 100 + ctx.as_of.day, dtype=np.int64)
+    else:
+        dates = ctx.as_of_rows.astype("datetime64[D]")
+        ay = dates.astype("datetime64[Y]").astype(np.int64) + 1970
+        months = dates.astype("datetime64[M]").astype(np.int64) % 12 + 1
+        days = (dates - dates.astype("datetime64[M]")).astype(np.int64) + 1
+        amd = months * 100 + days
+    age = ay - by - (amd < bmd).astype(np.int64)
+    return np.where(by >= 0, age, -1)
+
+
+def _as_of_ordinals(ctx: RuleContext) -> np.ndarray:
+    if ctx.as_of_rows is None:
+        return np.full(ctx.n_rows, ctx.as_of.toordinal(), dtype=np.int64)
+    days = ctx.as_of_rows.astype("datetime64[D]").astype(np.int64)
+    return days + np.datetime64("1970-01-01", "D").astype(object).toordinal()
+
+
+@rule("AGE.COMPUTABLE")
+def age_computable(ctx: RuleContext, check: CheckDef, field: str) -> RowMeasure:
+    """Rows whose birth date cannot give a trustworthy age."""
+    nf = ctx.require(field)
+    birth = ordinals(nf)
+    has_date = birth >= 0
+    missing = nf.flag(lambda u: u.state != tokens.INFORMATIVE and u.state != "unparseable")
+    details: dict[str, np.ndarray] = {"missing": missing}
+    for problem in DATE_PROBLEMS:
+        mask = nf.flag(lambda u, p=problem: u.date_problem == p)
+        if mask.any():
+            details[problem] = mask
+    future = has_date & (birth > _as_of_ordinals(ctx))
+    details["future"] = future
+    after = ctx.none()
+    for name in COLLECTED_DATE_FIELDS:
+        collected = ctx.field(name)
+        if collected is not None:
+            c = ordinals(collected)
+            after |= has_date & (c >= 0) & (birth > c)
+    details["after_collection_date"] = after
+    age = age_in_years(ctx, nf)
+    implausible = has_date & ~future & (age > ctx.param(check, "max_plausible_age"))
+    details["implausible_age"] = implausible
+    outside = ctx.none()
+    cohort = ctx.profile.cohort
+    if cohort is not None:
+        outside = has_date & ~future & ((age < cohort.min_age) | (age >= cohort.max_age))
+        details["outside_cohort"] = outside
+    unparseable = nf.flag(lambda u: u.state == "unparseable")
+    hits = missing | unparseable | future | after | implausible | outside
+    cohort_note = (f"cohort {cohort.min_age:g} to <{cohort.max_age:g} years"
+                   if cohort else "no cohort age limit declared")
+    return RowMeasure(ctx.all(), hits, details=details, note=cohort_note)

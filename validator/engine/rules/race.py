@@ -1,0 +1,316 @@
+"""Race rules computed in pandas/numpy (DOMAIN.md §3.2). Value-set, format, root, null-exclusive
+and completeness rules run as GX expectations (expectations/race.json)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from validator import cdcrec
+from validator.catalog import CheckDef
+from validator.engine.measures import (
+    GroupMeasure,
+    Measurement,
+    NotApplicable,
+    RowMeasure,
+    RuleContext,
+)
+from validator.engine.rules import rule
+from validator.engine.rules._codes import (
+    CDCREC_FORMAT,
+    MULTI_TEXT,
+    OMOP_MULTIPLE_RACE,
+    OTHER_TEXT,
+    any_race_informative,
+    categories,
+    combine,
+    race_categories,
+    race_fields,
+    text_categories,
+    upper,
+)
+from validator.normalize import Unique
+from validator.systems import LEGACY_CDCREC
+
+AIAN = "1002-5"
+SOURCES = ("self", "proxy", "observer", "imputed", "derived")
+
+
+@rule("RACE.SYSTEM_PRESENT")
+def system_present(ctx: RuleContext, check: CheckDef, field: str) -> RowMeasure:
+    """CDCREC-format codes without a system, or with LOINC or another non-CDCREC system."""
+    nf = ctx.require(field)
+    scope = nf.flag(lambda u: any(CDCREC_FORMAT.match(i) for i in u.informative))
+    if nf.system_rows is not None:
+        systems = nf.system_rows
+        missing = systems == ""
+        loinc = systems == "loinc"
+        legacy = np.isin(systems, list(LEGACY_CDCREC))
+        hits = ~(np.isin(systems, ["cdcrec"]) | legacy)
+        details = {"no_system": missing, "loinc": loinc, "legacy_system": legacy,
+                   "other_system": hits & ~missing & ~loinc}
+        return RowMeasure(scope, hits, details=details, note="per-row system column")
+    declared = nf.spec.system
+    ok = declared == "cdcrec" or declared in LEGACY_CDCREC or declared == "hl7v2-0189"
+    hits = ctx.none() if ok else scope.copy()
+    return RowMeasure(scope, hits, note=f"system declared for the field: {declared or 'none'}")
+
+
+@rule("RACE.OMB_ROLLUP")
+def omb_rollup(ctx: RuleContext, check: CheckDef, field: str) -> RowMeasure:
+    """Detailed codes whose CDCREC category is not among the record's OMB categories."""
+    if field == "race_detailed":
+        detailed = ctx.require("race_detailed")
+        omb = ctx.require("race_omb", "(needed to compare detailed codes with categories)")
+
+        def in_scope(us: list[Unique]) -> bool:
+            return bool(race_categories(us[0].informative)) and bool(us[1].informative)
+
+        def broken(us: list[Unique]) -> bool:
+            listed = set(us[1].informative)
+            return bool(race_categories(us[0].informative) - listed)
+
+        fields = [detailed, omb]
+        return RowMeasure(combine(fields, in_scope), combine(fields, broken))
+    nf = ctx.require(field)
+
+    def split(u: Unique) -> tuple[set[str], set[str]]:
+        cats = {i for i in u.informative if i in cdcrec.OMB_RACE or i == cdcrec.OTHER_RACE}
+        return cats, set(race_categories(set(u.informative) - cats))
+
+    def scope_u(u: Unique) -> bool:
+        cats, detail_cats = split(u)
+        return bool(cats) and bool(detail_cats)
+
+    def broken_u(u: Unique) -> bool:
+        cats, detail_cats = split(u)
+        return bool(cats) and bool(detail_cats - cats)
+
+    return RowMeasure(nf.flag(scope_u), nf.flag(broken_u),
+                      note="records listing both categories and detailed codes")
+
+
+@rule("RACE.CARDINALITY")
+def cardinality(ctx: RuleContext, check: CheckDef, field: str) -> RowMeasure:
+    """Duplicate categories, or more OMB categories than US Core allows (5, or 6 with 2131-1)."""
+    nf = ctx.require(field)
+
+    def cats(u: Unique) -> list[str]:
+        return [i for i in u.informative if i in cdcrec.OMB_RACE or i == cdcrec.OTHER_RACE]
+
+    def too_many(u: Unique) -> bool:
+        c = set(cats(u))
+        return len(c - {cdcrec.OTHER_RACE}) > 5 or len(c) > 6
+
+    def duplicated(u: Unique) -> bool:
+        items = [upper(i) for i in u.informative]
+        return len(items) != len(set(items))
+
+    scope = nf.informative_mask()
+    dup = nf.flag(duplicated)
+    many = nf.flag(too_many)
+    return RowMeasure(scope, dup | many, details={"duplicates": dup, "too_many": many})
+
+
+@rule("RACE.OTHER_RATE")
+def other_rate(ctx: RuleContext, check: CheckDef, field: str) -> RowMeasure:
+    """Informative race answers that are only 'Other race' (2131-1 or the text Other)."""
+    nf = ctx.require(field)
+    scope = nf.informative_mask()
+    other_only = nf.flag(lambda u: bool(u.informative)
+                         and all(upper(i) in OTHER_TEXT for i in u.informative))
+    eth = ctx.field("ethnicity_code")
+    max_share = ctx.param(check, "max_hispanic_share_of_other")
+    if eth is None:
+        return RowMeasure(scope, other_only, note="ethnicity_code not in input: Hispanic "
+                          "share of Other race not computed")
+    hispanic = eth.flag(lambda u: cdcrec.HISPANIC in u.informative)
+    both = other_only & hispanic
+
+    def extra(rows: np.ndarray) -> str | None:
+        n_other = int((other_only & rows).sum())
+        if n_other == 0:
+            return None
+        share = 100.0 * int((both & rows).sum()) / n_other
+        if share > max_share:
+            return (f"{share:.1f}% of Other-race records are Hispanic (> {max_share:g}%): "
+                    "Hispanic recorded as a race")
+        return None
+
+    return RowMeasure(scope, other_only, details={"other_and_hispanic": both}, extra=extra)
+
+
+@rule("RACE.TEXT_PRESENT")
+def text_present(ctx: RuleContext, check: CheckDef, field: str) -> RowMeasure:
+    """US Core extension text: only FHIR input has it."""
+    raise NotApplicable("applies to FHIR input (US Core race extension text); "
+                        "this input is a table")
+
+
+@rule("RACE.TEXT_CODE_CONSISTENT")
+def text_code_consistent(ctx: RuleContext, check: CheckDef, field: str) -> RowMeasure:
+    """Race text names a category the codes do not carry (or text Other with absent codes)."""
+    text = ctx.require("race_text")
+    codes = race_fields(ctx)
+    if not codes:
+        raise NotApplicable("no race code field is in the input to compare the text with")
+    fields = [text, *codes]
+
+    def in_scope(us: list[Unique]) -> bool:
+        return bool(us[0].informative) and bool(text_categories(us[0].informative[0]))
+
+    def broken(us: list[Unique]) -> bool:
+        named = text_categories(us[0].informative[0]) if us[0].informative else frozenset()
+        if not named:
+            return False
+        coded: set[str] = set()
+        for u in us[1:]:
+            coded |= race_categories(u.informative)
+            coded |= {cdcrec.OTHER_RACE for i in u.informative if upper(i) in OTHER_TEXT}
+        return bool(named - coded)
+
+    return RowMeasure(combine(fields, in_scope), combine(fields, broken))
+
+
+def _category_count(u: Unique) -> int:
+    return len(race_categories(u.informative))
+
+
+@rule("RACE.MULTIPLE_SUPPORTED")
+def multiple_supported(ctx: RuleContext, check: CheckDef, field: str) -> GroupMeasure:
+    """Per site with enough informative race: no record has two or more categories."""
+    nf = ctx.require(field)
+    min_inf = ctx.param(check, "min_informative")
+    informative = nf.informative_mask()
+    multi = nf.flag(lambda u: _category_count(u) >= 2)
+    sites = ctx.strata if ctx.strata is not None else np.zeros(ctx.n_rows, dtype=np.intp)
+
+    def measure(rows: np.ndarray) -> Measurement:
+        eligible = violated = 0
+        for site in np.unique(sites[rows]):
+            m = rows & (sites == site)
+            if int((informative & m).sum()) >= min_inf:
+                eligible += 1
+                violated += int((multi & m).sum()) == 0
+        details = {"records_with_2plus_categories": int((multi & rows).sum()),
+                   "informative_records": int((informative & rows).sum())}
+        note = "" if eligible else f"fewer than {min_inf:g} records with informative race"
+        return Measurement(violated, eligible, details, note=note)
+
+    return GroupMeasure(measure)
+
+
+@rule("RACE.MULTIRACIAL_COMPONENTS")
+def multiracial_components(ctx: RuleContext, check: CheckDef, field: str) -> RowMeasure:
+    """A 'Multiple race' summary value with fewer than two component categories."""
+    nf = ctx.require(field)
+
+    def summary(u: Unique) -> bool:
+        return any(MULTI_TEXT.match(upper(i)) or i == OMOP_MULTIPLE_RACE for i in u.informative)
+
+    scope = nf.flag(summary)
+    hits = nf.flag(lambda u: summary(u) and _category_count(u) < 2)
+    return RowMeasure(scope, hits, note="records with a multiracial summary value")
+
+
+def _sources(ctx: RuleContext, field: str) -> tuple[np.ndarray, np.ndarray]:
+    src = ctx.require(field)
+    return src.rows("informative"), any_race_informative(ctx)
+
+
+def _source_is(values: np.ndarray, wanted: str) -> np.ndarray:
+    return np.fromiter((bool(v) and v[0] == wanted for v in values), bool, len(values))
+
+
+@rule("RACE.SOURCE_RECORDED")
+def source_recorded(ctx: RuleContext, check: CheckDef, field: str) -> RowMeasure:
+    """Informative race with no recognised source (self, proxy, observer, imputed, derived)."""
+    values, informative = _sources(ctx, field)
+    known = np.fromiter((bool(v) and v[0] in SOURCES for v in values), bool, len(values))
+    present = np.fromiter((bool(v) for v in values), bool, len(values))
+    details = {"source_missing": ~present, "source_unrecognised": present & ~known}
+    return RowMeasure(informative, ~known, details=details)
+
+
+@rule("RACE.OBSERVER_RATE")
+def observer_rate(ctx: RuleContext, check: CheckDef, field: str) -> RowMeasure:
+    """Share of informative race with a recorded source that was assigned by staff."""
+    values, informative = _sources(ctx, field)
+    known = np.fromiter((bool(v) and v[0] in SOURCES for v in values), bool, len(values))
+    return RowMeasure(informative & known, _source_is(values, "observer"))
+
+
+@rule("RACE.IMPUTED_SEPARATE")
+def imputed_separate(ctx: RuleContext, check: CheckDef, field: str) -> RowMeasure:
+    """Imputed race stored in the same field as directly collected race."""
+    values, _ = _sources(ctx, field)
+    informative = ctx.none()
+    for nf in race_fields(ctx):
+        informative |= nf.informative_mask()
+    return RowMeasure(informative, _source_is(values, "imputed"),
+                      note="imputed rows are excluded from RACE.COMPLETENESS")
+
+
+@rule("RACE.STABLE_OVER_TIME")
+def stable_over_time(ctx: RuleContext, check: CheckDef, field: str) -> GroupMeasure:
+    """Patients whose informative OMB category set differs between their records."""
+    nf = ctx.require(field)
+    if ctx.profile.grain != "encounter":
+        raise NotApplicable("one row per patient (profile grain: patient); declare "
+                            "grain: encounter for encounter-level extracts")
+    pid = ctx.require("patient_id", "(needed to follow a patient across records)")
+    cat_sets = nf.rows("informative")
+    keys = pd.Series([",".join(sorted(categories(items))) for items in cat_sets])
+    patients = pd.Series(pid.codes)
+    usable = nf.informative_mask() & (keys != "").to_numpy() & pid.informative_mask()
+
+    def measure(rows: np.ndarray) -> Measurement:
+        m = rows & usable
+        frame = pd.DataFrame({"p": patients[m].to_numpy(), "k": keys[m].to_numpy()})
+        per_patient = frame.groupby("p")["k"].agg(["size", "nunique"])
+        eligible = per_patient[per_patient["size"] >= 2]
+        changed = int((eligible["nunique"] > 1).sum())
+        note = "" if len(eligible) else "no patient has two records with informative race"
+        return Measurement(changed, len(eligible),
+                           {"patients_with_2plus_records": len(eligible)}, note=note)
+
+    return GroupMeasure(measure)
+
+
+@rule("RACE.MENA_PROFILE")
+def mena_profile(ctx: RuleContext, check: CheckDef, field: str) -> RowMeasure:
+    """Records with Middle Eastern/North African or Arab detailed codes (2118-8 subtree, 2129-5)."""
+    nf = ctx.require(field)
+    mena = set(cdcrec.MENA_CODES) | {cdcrec.ARAB}
+    hits = nf.flag(lambda u: bool(mena.intersection(u.informative)))
+    if ctx.profile.standard == "omb1997":
+        note = "reported under White (OMB 1997 has no MENA category)"
+    else:
+        note = "tabulated as MENA and removed from White (SPD-15 2024)"
+    return RowMeasure(nf.informative_mask(), hits, note=note)
+
+
+@rule("RACE.AMBIGUOUS_CROSSWALK")
+def ambiguous_crosswalk(ctx: RuleContext, check: CheckDef, field: str) -> RowMeasure:
+    """Checks crosswalk files; none is configured for this run."""
+    raise NotApplicable("no crosswalk is configured for this run")
+
+
+@rule("RACE.AIAN_TRIBE", single=True, result_field="tribal_affiliation")
+def aian_tribe(ctx: RuleContext, check: CheckDef, field: str) -> RowMeasure:
+    """Share of AIAN patients with a tribe (detailed AIAN code or tribal affiliation)."""
+    fields = race_fields(ctx)
+    if not fields:
+        raise NotApplicable("no race field is in the input")
+    aian = ctx.none()
+    detailed = ctx.none()
+    for nf in fields:
+        aian |= nf.flag(lambda u: AIAN in categories(u.informative))
+        detailed |= nf.flag(lambda u: any(cdcrec.category(i) == AIAN and i != AIAN
+                                          for i in u.informative))
+    tribe = ctx.field("tribal_affiliation")
+    has_tribe = detailed | (tribe.informative_mask() if tribe is not None else ctx.none())
+    return RowMeasure(aian, has_tribe & aian, note="" if tribe else
+                      "tribal_affiliation not in input: detailed AIAN codes only")
+
+

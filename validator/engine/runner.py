@@ -1,0 +1,217 @@
+"""Run every enabled check on the normalized input, for the whole input and for each stratum.
+
+Plan: each implemented catalogue check is bound to the fields it evaluates that are present.
+A check none of whose fields is present is NOT_APPLICABLE (or FAIL for a required field's
+completeness check); a field declared not collected is NOT_APPLICABLE with that reason.
+GX-backed checks run once per stratum subset; pandas rules compute row masks once and are
+summed per stratum.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from validator import catalog
+from validator.catalog import CheckDef
+from validator.engine import gx_adapter, gx_checks, parameters
+from validator.engine.measures import (
+    GroupMeasure,
+    Measurement,
+    NotApplicable,
+    RowMeasure,
+    RuleContext,
+)
+from validator.engine.rules import RuleSpec, load_all
+from validator.fields import REQUIRED_GROUPS
+from validator.judge import Thresholds, error, failed, judge, not_applicable, thresholds_for
+from validator.results import CheckResult
+
+EMPTY_REASON = "input has 0 rows"
+
+#: Checks whose inputs exist but whose premise does not hold for this profile.
+PRECONDITIONS: dict[str, Callable[[RuleContext], str | None]] = {
+    "PATIENT.KEY_UNIQUE": lambda ctx: (
+        "encounter-level input (profile grain: encounter): several rows per patient expected"
+        if ctx.profile.grain == "encounter"
+        else None
+    ),
+}
+
+
+@dataclass
+class _Plan:
+    check: CheckDef
+    field: str | None
+    gx: list[int] | None = None
+    rule: RuleSpec | None = None
+    fixed: Callable[[str | None], CheckResult] | None = None
+
+
+def strata_of(ctx: RuleContext) -> list[tuple[str | None, np.ndarray | None]]:
+    """(label, row mask) for the whole input (None) and each value of the stratum field."""
+    out: list[tuple[str | None, np.ndarray | None]] = [(None, None)]
+    name = ctx.profile.stratum
+    nf = ctx.field(name) if name else None
+    if nf is None:
+        return out
+    labels = np.array([u.informative[0] if u.informative else "(blank)" for u in nf.uniques],
+                      dtype=object)
+    per_row = labels[nf.codes]
+    codes = np.unique(per_row, return_inverse=True)[1].reshape(-1)
+    ctx.strata = codes
+    for label in sorted(set(labels[np.unique(nf.codes)].tolist())):
+        out.append((str(label), per_row == label))
+    return out
+
+
+def _missing_reason(ctx: RuleContext, check: CheckDef) -> tuple[str, bool]:
+    """Why none of the check's fields is present, and whether that is a required-field FAIL."""
+    fields = check.fields
+    declared = [f for f in fields if f in ctx.profile.not_collected]
+    if declared:
+        return f"{', '.join(declared)} declared not collected in the profile", False
+    for group, members in REQUIRED_GROUPS.items():
+        if check.category == "completeness" and set(fields) == set(members):
+            return (
+                f"required field {group} ({' / '.join(members)}) is not in the input; "
+                "map it in the profile, or declare it under not_collected if the source "
+                "does not collect it", True,
+            )
+    names = " / ".join(fields) if fields else "its inputs"
+    return f"{names} not in the input", False
+
+
+def _plan(ctx: RuleContext, checks: Mapping[str, CheckDef],
+          gx_list: list[gx_checks.GxCheck], rules: Mapping[str, RuleSpec]) -> list[_Plan]:
+    plans: list[_Plan] = []
+    by_check: dict[str, dict[str, list[int]]] = {}
+    for i, g in enumerate(gx_list):
+        by_check.setdefault(g.check_id, {}).setdefault(g.field, []).append(i)
+    present = set(ctx.data.fields)
+    for check in checks.values():
+        if not check.implemented or check.check_id in ctx.profile.disabled:
+            continue
+        if not check.applies_to_standard(ctx.profile.standard):
+            reason = (f"applies to the {check.profiles} standard; the profile declares "
+                      f"{ctx.profile.standard}")
+            plans.append(_Plan(check, check.fields[0] if check.fields else None,
+                               fixed=lambda s, c=check, r=reason: not_applicable(
+                                   c, c.fields[0] if c.fields else None, s, r)))
+            continue
+        spec = rules.get(check.check_id)
+        if spec is not None and spec.single:
+            plans.append(_Plan(check, spec.result_field, rule=spec))
+            continue
+        if not check.fields:
+            plans.append(_Plan(check, None, rule=spec))
+            continue
+        fields = [f for f in check.fields if f in present and f not in ctx.profile.not_collected]
+        gx_fields = by_check.get(check.check_id, {})
+        if not fields:
+            plans.append(_missing_plan(ctx, check))
+            continue
+        for f in fields:
+            if f in gx_fields:
+                plans.append(_Plan(check, f, gx=gx_fields[f]))
+            elif spec is not None:
+                plans.append(_Plan(check, f, rule=spec))
+            elif gx_fields:
+                continue  # a GX check reported on a sibling field (e.g. completeness)
+            else:
+                plans.append(_Plan(check, f, fixed=lambda s, c=check, f=f: error(
+                    c, f, s, "no implementation for this field")))
+    return plans
+
+
+def _missing_plan(ctx: RuleContext, check: CheckDef) -> _Plan:
+    reason, is_fail = _missing_reason(ctx, check)
+    field = check.fields[0]
+    if is_fail:
+        t = thresholds_for(check, ctx.profile.thresholds)
+        m = Measurement(0, ctx.n_rows)
+        return _Plan(check, field, fixed=lambda s: failed(check, field, s, reason, t, m))
+    return _Plan(check, field, fixed=lambda s: not_applicable(check, field, s, reason))
+
+
+def _evaluate_rule(ctx: RuleContext, plan: _Plan) -> RowMeasure | GroupMeasure | str:
+    pre = PRECONDITIONS.get(plan.check.check_id)
+    reason = pre(ctx) if pre else None
+    if reason:
+        return reason
+    assert plan.rule is not None
+    try:
+        return plan.rule.fn(ctx, plan.check, plan.field or "")
+    except NotApplicable as exc:
+        return str(exc)
+
+
+def run(ctx: RuleContext, checks: Mapping[str, CheckDef] | None = None) -> list[CheckResult]:
+    """All results: whole input first, then each stratum, in catalogue order."""
+    checks = checks if checks is not None else catalog.load()
+    strata = strata_of(ctx)
+    if ctx.n_rows == 0:
+        return _empty_results(ctx, checks)
+    frame = gx_checks.prepare_frame(ctx)
+    gx_list = gx_checks.select(frame.columns, ctx.data.fields)
+    plans = _plan(ctx, checks, gx_list, load_all())
+    used = sorted({i for p in plans if p.gx for i in p.gx})
+    expectations = [gx_list[i].expectation for i in used]
+    params = {name: parameters.resolve(name)
+              for name in parameters.names_in([e["kwargs"] for e in expectations])}
+    cols = sorted({c for e in expectations for c in gx_checks.columns_of(e)})
+    outcomes = gx_adapter.validate_subsets(frame[cols], expectations, params, strata)
+    position = {i: k for k, i in enumerate(used)}
+    results: list[CheckResult] = []
+    for label, mask in strata:
+        rows = np.ones(ctx.n_rows, dtype=bool) if mask is None else mask
+        for plan in plans:
+            results.append(_result(ctx, plan, label, rows, outcomes[label], position, gx_list))
+    return results
+
+
+def _result(ctx: RuleContext, plan: _Plan, label: str | None, rows: np.ndarray,
+            outcomes: list[gx_adapter.GxOutcome], position: Mapping[int, int],
+            gx_list: list[gx_checks.GxCheck]) -> CheckResult:
+    check = plan.check
+    t: Thresholds = thresholds_for(check, ctx.profile.thresholds)
+    if plan.fixed is not None:
+        return plan.fixed(label)
+    if plan.gx is not None:
+        pre = PRECONDITIONS.get(check.check_id)
+        reason = pre(ctx) if pre else None
+        if reason:
+            return not_applicable(check, plan.field, label, reason)
+        found = [outcomes[position[i]] for i in plan.gx]
+        if any(o.raised for o in found):
+            return error(check, plan.field, label,
+                         "GX could not evaluate this check (details withheld: they may quote data)")
+        m = gx_checks.measurement(found[0], gx_list[plan.gx[0]].count)
+        return judge(check, m, t, field=plan.field, stratum=label)
+    measure = _cached_rule(ctx, plan)
+    if isinstance(measure, str):
+        return not_applicable(check, plan.field, label, measure)
+    return judge(check, measure.measure(rows), t, field=plan.field, stratum=label)
+
+
+def _cached_rule(ctx: RuleContext, plan: _Plan) -> RowMeasure | GroupMeasure | str:
+    key = ("rule", plan.check.check_id, plan.field)
+    if key not in ctx.cache:
+        ctx.cache[key] = _evaluate_rule(ctx, plan)
+    return ctx.cache[key]  # type: ignore[return-value]
+
+
+def _empty_results(ctx: RuleContext, checks: Mapping[str, CheckDef]) -> list[CheckResult]:
+    out = []
+    for check in checks.values():
+        if not check.implemented or check.check_id in ctx.profile.disabled:
+            continue
+        field = check.fields[0] if check.fields else None
+        if check.check_id == "DATASET.NOT_EMPTY":
+            out.append(error(check, None, None, EMPTY_REASON + ": nothing can be checked",
+                             m=Measurement(0, 0)))
+        else:
+            out.append(not_applicable(check, field, None, EMPTY_REASON))
+    return out

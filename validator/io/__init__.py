@@ -1,0 +1,169 @@
+"""Input readers: inspect a CSV/TSV/Parquet extract, then read only the columns a profile maps.
+
+Two steps, because the caller must see the header before choosing columns::
+
+    info = inspect_source("extract.csv")          # format, encoding, delimiter, header, sha256
+    table = read_columns(info, ["race", "ethn"])  # only those columns, all large_string
+
+Detection order. Format: ``fmt`` if given; else a file starting with ``PAR1`` is Parquet; else
+by extension (.csv, .tsv/.tab, .parquet/.pq); else (.txt and anything else) sniffed from the
+text. Encoding: ``encoding`` if given; else a BOM (utf-8-sig, utf-16, utf-32); else BOM-less
+UTF-16 by its NUL pattern; else "utf-8" if the whole file is strict UTF-8; else
+charset-normalizer, with cp1252 preferred over other 8-bit code pages.
+
+Bad input raises :class:`~validator.errors.InputError` (bad option values
+:class:`~validator.errors.UsageError`) with one line naming the file, never quoting a cell. The
+file is only ever opened read-only.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+
+from validator.errors import InputError, UsageError
+from validator.io import sniff
+from validator.io.csv_reader import parse_header, read_csv_table
+from validator.io.parquet_reader import parquet_columns, read_parquet_table
+
+__all__ = ["SourceInfo", "inspect_source", "read_columns"]
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What :func:`inspect_source` learned about an input file."""
+
+    path: Path
+    format: str  # "csv" | "tsv" | "parquet"
+    encoding: str | None  # codec used for text files, e.g. "utf-8", "utf-8-sig", "cp1252"
+    delimiter: str | None
+    columns: tuple[str, ...]  # header names in file order (never printed in messages: may be PHI)
+    size_bytes: int
+    sha256: str  # of the file bytes
+    suggested_delimiter: str | None = None  # set when the header parsed as one column
+
+
+def inspect_source(
+    path: str | Path,
+    *,
+    fmt: str | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+) -> SourceInfo:
+    """Check the file, detect format/encoding/delimiter and read its header (not its rows)."""
+    shown = str(path)
+    file_path = Path(path)
+    fmt = sniff.normalize_format(fmt)
+    encoding = sniff.normalize_encoding(encoding)
+    delimiter = sniff.normalize_delimiter(delimiter)
+    sniff.check_path(file_path, shown)
+    scan = sniff.scan_file(file_path, shown)
+    if scan.size == 0:
+        raise InputError(
+            f"{shown}: file is empty (0 bytes)", hint="export the extract again, with a header row"
+        )
+    kind = sniff.resolve_format(file_path, fmt, scan.head, shown)
+    if kind == "parquet":
+        columns = parquet_columns(file_path, shown)
+        _check_unique(columns, shown)
+        return SourceInfo(file_path, "parquet", None, None, columns, scan.size, scan.sha256)
+    return _inspect_text(file_path, shown, kind, encoding, delimiter, scan)
+
+
+def _inspect_text(
+    path: Path,
+    shown: str,
+    kind: str | None,
+    encoding: str | None,
+    delimiter: str | None,
+    scan: sniff.FileScan,
+) -> SourceInfo:
+    """Header and dialect of a delimited text file; ``kind`` None means sniff csv vs tsv."""
+    codec = sniff.choose_encoding(path, scan, encoding, shown)
+    text = sniff.decode_head(scan, codec, shown)
+    sniff.check_json(text, shown)
+    if delimiter is None:
+        delimiter = {"csv": ",", "tsv": "\t"}.get(kind or "") or sniff.sniff_delimiter(text) or ","
+    kind = kind or ("tsv" if delimiter == "\t" else "csv")
+    columns = parse_header(text, delimiter, shown, scan.head_is_whole_file)
+    _check_unique(columns, shown)
+    suggestion = sniff.suggest_delimiter(text, delimiter) if len(columns) == 1 else None
+    return SourceInfo(
+        path,
+        kind,
+        codec,
+        delimiter,
+        columns,
+        scan.size,
+        scan.sha256,
+        suggested_delimiter=suggestion,
+    )
+
+
+def _check_unique(columns: tuple[str, ...], shown: str) -> None:
+    """Duplicate header names make column projection ambiguous. Header names may be printed."""
+    duplicates = [(name, n) for name, n in Counter(columns).items() if n > 1]
+    if not duplicates:
+        return
+    listed = ", ".join(f"{_short(name)!r} ({n} times)" for name, n in duplicates[:3])
+    more = f" and {len(duplicates) - 3} more" if len(duplicates) > 3 else ""
+    raise InputError(
+        f"{shown}: duplicate column name in the header: {listed}{more}",
+        hint="rename or remove the duplicate columns so every header name is unique",
+    )
+
+
+def _short(name: str, limit: int = 40) -> str:
+    return name if len(name) <= limit else name[: limit - 1] + "…"
+
+
+def read_columns(info: SourceInfo, columns: Sequence[str]) -> pa.Table:
+    """Read only ``columns`` of the inspected file, in that order, every column large_string."""
+    wanted = _check_request(info, columns)
+    _check_unchanged(info)
+    if info.format == "parquet":
+        return read_parquet_table(info, wanted)
+    return read_csv_table(info, wanted)
+
+
+def _check_request(info: SourceInfo, columns: Sequence[str]) -> list[str]:
+    """Requested names must be distinct strings that the header has (they may be printed)."""
+    if isinstance(columns, str) or not all(isinstance(c, str) for c in columns):
+        raise UsageError("read_columns() needs a sequence of column names, not a single string")
+    wanted = list(columns)
+    if not wanted:
+        raise UsageError("read_columns() needs at least one column name")
+    repeated = sorted({c for c in wanted if wanted.count(c) > 1})
+    if repeated:
+        raise UsageError(f"column {repeated[0]!r} is requested more than once")
+    present = set(info.columns)
+    missing = [c for c in wanted if c not in present]
+    if missing:
+        folded = {c.strip().casefold() for c in info.columns}
+        near = any(c.strip().casefold() in folded for c in missing)
+        hint = "the file has a header that differs only in case or spaces; " if near else ""
+        raise InputError(
+            f"{info.path}: column {_short(missing[0])!r} not found in the header"
+            + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""),
+            hint=hint + "check the profile's column mapping against the file's header row",
+        )
+    return wanted
+
+
+def _check_unchanged(info: SourceInfo) -> None:
+    """A cheap guard that the file is the one that was inspected."""
+    shown = str(info.path)
+    try:
+        size = os.stat(info.path).st_size
+    except OSError as exc:
+        raise sniff.os_error(exc, shown) from None
+    if size != info.size_bytes:
+        raise InputError(
+            f"{shown}: file changed since it was inspected (size differs)",
+            hint="do not modify the extract while it is being validated; run again",
+        )

@@ -1,0 +1,70 @@
+"""Parquet: schema inspection and projected reading, every column cast to large_string."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from validator.errors import InputError
+
+if TYPE_CHECKING:
+    from validator.io import SourceInfo
+
+_CORRUPT_HINT = "copy or export the file again; a complete Parquet file ends with the bytes 'PAR1'"
+
+
+def _corrupt(shown: str) -> InputError:
+    return InputError(
+        f"{shown}: not a readable Parquet file (truncated or corrupt)", hint=_CORRUPT_HINT
+    )
+
+
+def parquet_columns(path: Path, shown: str) -> tuple[str, ...]:
+    """Top-level column names from the Parquet footer."""
+    try:
+        with pq.ParquetFile(str(path)) as pf:
+            return tuple(pf.schema_arrow.names)
+    except Exception:  # pyarrow raises ArrowInvalid, OSError, ...; all mean unreadable
+        raise _corrupt(shown) from None
+
+
+def read_parquet_table(info: SourceInfo, columns: Sequence[str]) -> pa.Table:
+    """Read only ``columns``, in the requested order, each cast to large_string."""
+    shown = str(info.path)
+    try:
+        with pq.ParquetFile(str(info.path)) as pf:
+            table = pf.read(columns=list(columns), use_threads=True)
+    except Exception:
+        raise _corrupt(shown) from None
+    table = table.select(list(columns))
+    texts = [_as_text(table.column(i), name, shown) for i, name in enumerate(columns)]
+    return pa.table(texts, names=list(columns))
+
+
+def _as_text(column: pa.ChunkedArray, name: str, shown: str) -> pa.ChunkedArray:
+    """Cast one column to large_string: 5 -> "5", date32 -> "2010-05-01", timestamps -> ISO."""
+    kind = column.type
+    try:
+        if pa.types.is_dictionary(kind):
+            column = column.cast(kind.value_type)
+            kind = kind.value_type
+        text = column.cast(pa.large_string())
+        if pa.types.is_timestamp(kind):
+            # Arrow writes "2010-05-01 12:30:00"; ISO 8601 wants a "T" between date and time
+            text = pc.replace_substring(text, " ", "T", max_replacements=1)
+    except pa.ArrowNotImplementedError:
+        raise InputError(
+            f"{shown}: column {name!r} has Parquet type {kind}, which cannot be read as text",
+            hint="map a column of plain values (string, number, date) or flatten it first",
+        ) from None
+    except Exception:
+        raise InputError(
+            f"{shown}: column {name!r} could not be converted to text (invalid UTF-8 or corrupt)",
+            hint=_CORRUPT_HINT,
+        ) from None
+    return text

@@ -1,0 +1,292 @@
+"""Normalize mapped columns: trim, split multi-valued cells, map blanks, placeholders and null
+flavors to canonical absent-reason tokens, translate declared source systems, parse dates.
+
+Work is done once per distinct value (a column of a million rows with forty distinct codes
+costs forty parses), then broadcast to rows with an index array. The raw value stays beside
+the normalized one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from validator import tokens
+from validator.fields import FIELDS, Kind
+from validator.profile import FieldSpec, Profile
+from validator.systems import TRANSLATIONS, canonical_system
+
+STRING = pd.ArrowDtype(pa.large_string())
+SEP = "|"
+
+#: Project vocabulary for ``*_source`` fields (DOMAIN §2.1) and accepted synonyms.
+SOURCE_VALUES = {
+    "self": "self", "self-reported": "self", "self reported": "self", "patient": "self",
+    "proxy": "proxy", "parent": "proxy", "guardian": "proxy", "caregiver": "proxy",
+    "family": "proxy", "legal representative": "proxy",
+    "observer": "observer", "observed": "observer", "staff": "observer",
+    "imputed": "imputed", "bisg": "imputed",
+    "derived": "derived",
+}
+
+
+@dataclass
+class Unique:
+    """What the normalizer made of one distinct raw value."""
+
+    informative: tuple[str, ...] = ()
+    absent: tuple[str, ...] = ()
+    state: str = tokens.BLANK
+    has_asku: bool = False
+    placeholder: str | None = None
+    mapped: tuple[tuple[str, str], ...] = ()
+    translated: tuple[tuple[str, str], ...] = ()
+    date: dt.date | None = None
+    date_problem: str | None = None
+
+
+@dataclass
+class NormalizedField:
+    """One mapped field: per-row index into its distinct values, and what each value became."""
+
+    spec: FieldSpec
+    kind: Kind
+    raw: pd.Series
+    codes: np.ndarray
+    uniques: list[Unique]
+    system_rows: np.ndarray | None = None
+
+    @property
+    def name(self) -> str:
+        """Canonical field name."""
+        return self.spec.field
+
+    def rows(self, attr: str) -> np.ndarray:
+        """Per-row array of one attribute of :class:`Unique` (object dtype)."""
+        values = np.empty(len(self.uniques), dtype=object)
+        values[:] = [getattr(u, attr) for u in self.uniques]
+        return values[self.codes]
+
+    def flag(self, predicate: Any) -> np.ndarray:
+        """Per-row boolean: ``predicate(unique)`` evaluated once per distinct value."""
+        per_unique = np.fromiter((bool(predicate(u)) for u in self.uniques), bool,
+                                 len(self.uniques))
+        return per_unique[self.codes]
+
+    def informative_mask(self) -> np.ndarray:
+        """Rows with at least one informative value."""
+        return self.flag(lambda u: bool(u.informative) or u.date is not None)
+
+    def state_counts(self, mask: np.ndarray | None = None) -> Counter[str]:
+        """Rows per state (informative or a token), optionally within ``mask``."""
+        codes = self.codes if mask is None else self.codes[mask]
+        per_code = np.bincount(codes, minlength=len(self.uniques))
+        out: Counter[str] = Counter()
+        for u, n in zip(self.uniques, per_code, strict=True):
+            if n:
+                out[u.state] += int(n)
+        return out
+
+
+@dataclass
+class Normalized:
+    """The normalized input: a frame of canonical columns for GX plus per-field detail."""
+
+    frame: pd.DataFrame
+    fields: dict[str, NormalizedField] = field(default_factory=dict)
+    as_of: np.ndarray | None = None
+
+    def get(self, name: str) -> NormalizedField | None:
+        """The normalized field, or None when it is not mapped."""
+        return self.fields.get(name)
+
+
+# ----------------------------------------------------------------------------- value parsing
+
+
+def _token_for(item_key: str, lex: Mapping[str, str], asku: str) -> str | None:
+    tok = lex.get(item_key)
+    if tok == tokens.ASKU:
+        return asku
+    return tok
+
+
+def _parse_coded(value: str, spec: FieldSpec, lex: Mapping[str, str], asku: str,
+                 translation: Mapping[str, str] | None) -> Unique:
+    items = [i.strip() for i in value.split(spec.delimiter)]
+    informative: list[str] = []
+    absent: list[str] = []
+    mapped: list[tuple[str, str]] = []
+    translated: list[tuple[str, str]] = []
+    has_asku = False
+    placeholder = None
+    for item in items:
+        if not item:
+            continue
+        k = tokens.key(item)
+        if translation is not None and k in translation:
+            target = translation[k]
+            translated.append((k, target))
+            if not target.startswith("@"):
+                informative.append(target)
+                continue
+            absent.append(target[1:])
+            continue
+        has_asku = has_asku or k == "ASKU"
+        tok = _token_for(k, lex, asku)
+        if tok is None:
+            informative.append(item)
+            placeholder = placeholder or tokens.placeholder_kind(k)
+        elif tok == tokens.BLANK:
+            mapped.append((k, tok))
+        else:
+            absent.append(tok)
+            mapped.append((k, tok))
+    if informative:
+        state = tokens.INFORMATIVE
+    elif absent:
+        state = absent[0]
+    else:
+        state = tokens.BLANK
+    return Unique(tuple(informative), tuple(absent), state, has_asku, placeholder,
+                  tuple(mapped), tuple(translated))
+
+
+def _parse_enum(value: str, name: str, lex: Mapping[str, str], asku: str) -> Unique:
+    k = tokens.key(value)
+    if not k:
+        return Unique()
+    tok = _token_for(k, lex, asku)
+    if tok is not None:
+        state = tokens.BLANK if tok == tokens.BLANK else tok
+        return Unique(absent=() if tok == tokens.BLANK else (tok,), state=state,
+                      mapped=((k, tok),), has_asku=k == "ASKU")
+    v = " ".join(value.split()).lower()
+    if name.endswith("_source"):
+        v = SOURCE_VALUES.get(v, v)
+    return Unique(informative=(v,), state=tokens.INFORMATIVE)
+
+
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$")
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_SLASHED = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})$")
+_EXCEL_SERIAL = re.compile(r"^\d{4,5}(\.\d+)?$")
+
+
+def _date_problem(text: str) -> str:
+    m = _SLASHED.match(text)
+    if m:
+        first, second, year = int(m[1]), int(m[2]), m[3]
+        if len(year) == 2:
+            return "two_digit_year"
+        if first > 12 >= second:
+            return "day_month_order"
+        return "not_iso_format"
+    if _EXCEL_SERIAL.match(text):
+        return "spreadsheet_serial_number"
+    return "unparseable"
+
+
+def parse_date(text: str, fmt: str | None = None) -> tuple[dt.date | None, str | None]:
+    """(date, None) or (None, problem) for one date string; ISO 8601 unless ``fmt`` is given."""
+    s = text.strip()
+    try:
+        if fmt:
+            return dt.datetime.strptime(s, fmt).date(), None
+        m = _ISO.match(s) or _COMPACT.match(s)
+        if m:
+            return dt.date(int(m[1]), int(m[2]), int(m[3])), None
+    except ValueError:
+        return None, "impossible_date" if not fmt else "unparseable"
+    return None, _date_problem(s)
+
+
+def _parse_date_value(value: str, spec: FieldSpec, lex: Mapping[str, str]) -> Unique:
+    k = tokens.key(value)
+    if not k:
+        return Unique()
+    tok = lex.get(k)
+    if tok is not None:
+        tok = "asked_unknown" if tok == tokens.ASKU else tok
+        return Unique(absent=() if tok == tokens.BLANK else (tok,), state=tok,
+                      mapped=((k, tok),))
+    date, problem = parse_date(value, spec.date_format)
+    if date is None:
+        return Unique(state="unparseable", date_problem=problem)
+    return Unique(state=tokens.INFORMATIVE, date=date)
+
+
+# ----------------------------------------------------------------------------- field level
+
+
+def _lexicon(profile: Profile) -> dict[str, str]:
+    lex = dict(tokens.lexicon())
+    for tok, values in profile.absent_values.items():
+        for v in values:
+            lex[tokens.key(v)] = tok
+    return lex
+
+
+def _asku_meaning(profile: Profile, spec: FieldSpec) -> str:
+    return spec.asku_means or profile.asku_means or "asked_unknown"
+
+
+def normalize_field(raw: pd.Series, spec: FieldSpec, profile: Profile,
+                    system_raw: pd.Series | None = None,
+                    lex: Mapping[str, str] | None = None) -> NormalizedField:
+    """Normalize one column (``raw`` holds strings or nulls)."""
+    lex = lex if lex is not None else _lexicon(profile)
+    kind = FIELDS[spec.field].kind
+    codes, uniq = pd.factorize(raw, use_na_sentinel=True)
+    codes = np.where(codes < 0, len(uniq), codes).astype(np.intp)
+    asku = _asku_meaning(profile, spec)
+    translation = TRANSLATIONS[spec.system][1] if spec.system in TRANSLATIONS else None
+    parsed: list[Unique] = []
+    for value in list(uniq):
+        text = str(value)
+        if kind is Kind.DATE:
+            parsed.append(_parse_date_value(text, spec, lex))
+        elif kind is Kind.ENUM:
+            parsed.append(_parse_enum(text, spec.field, lex, asku))
+        elif kind is Kind.ID:
+            t = text.strip()
+            parsed.append(Unique(informative=(t,), state=tokens.INFORMATIVE) if t else Unique())
+        else:
+            parsed.append(_parse_coded(text, spec, lex, asku, translation))
+    parsed.append(Unique())  # null cells
+    system_rows = None
+    if system_raw is not None:
+        s_codes, s_uniq = pd.factorize(system_raw, use_na_sentinel=True)
+        names = np.array([canonical_system(str(v)) or ("" if not str(v).strip() else "other")
+                          for v in s_uniq] + [""], dtype=object)
+        system_rows = names[np.where(s_codes < 0, len(s_uniq), s_codes)]
+    return NormalizedField(spec, kind, raw, codes, parsed, system_rows)
+
+
+def _joined(nf: NormalizedField, attr: str) -> pd.Series:
+    per_unique = np.array([SEP.join(getattr(u, attr)) or None for u in nf.uniques], dtype=object)
+    return pd.Series(per_unique[nf.codes], index=nf.raw.index, dtype=STRING)
+
+
+def normalize(frame: pd.DataFrame, profile: Profile) -> Normalized:
+    """Normalize every mapped field of ``frame`` (columns named as in the input)."""
+    lex = _lexicon(profile)
+    out = Normalized(frame=pd.DataFrame(index=frame.index))
+    cols: dict[str, pd.Series] = {}
+    for name, spec in profile.fields.items():
+        system_raw = frame[spec.system_column] if spec.system_column else None
+        nf = normalize_field(frame[spec.column], spec, profile, system_raw, lex)
+        out.fields[name] = nf
+        if nf.kind in (Kind.CODE, Kind.TEXT, Kind.ENUM, Kind.ID):
+            cols[name] = _joined(nf, "informative")
+            cols[f"{name}__absent"] = _joined(nf, "absent")
+    out.frame = pd.DataFrame(cols, index=frame.index)
+    return out

@@ -1,0 +1,431 @@
+"""Profiles: which input column holds which canonical field, in which code system, and how
+strictly each check is judged. Loaded from YAML (see docs/profile.md) or inferred from a
+header whose columns already carry canonical names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from validator import catalog
+from validator.errors import ConfigError, InputError
+from validator.fields import FIELDS, Kind, is_demographic
+from validator.systems import parse_system
+from validator.tokens import TOKENS
+
+STANDARDS = ("omb1997", "spd15_2024")
+GRAINS = ("patient", "encounter")
+ASKU_MEANINGS = ("asked_unknown", "declined")
+DEFAULT_DELIMITER = "|"
+
+_TOP_KEYS = (
+    "version", "name", "profile_version", "description", "standard", "grain", "asku_means",
+    "as_of_date", "cohort", "row_key", "stratum", "input", "fields", "thresholds",
+    "disabled_checks", "not_collected", "absent_values", "params",
+)
+_FIELD_KEYS = ("column", "system", "delimiter", "system_column", "format", "asku_means")
+_INPUT_KEYS = ("format", "encoding", "delimiter")
+_COHORT_KEYS = ("min_age", "max_age")
+_THRESHOLD_KEYS = ("threshold", "warn_threshold", "notes")
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """How one canonical field is found and read."""
+
+    field: str
+    column: str
+    system: str | None
+    delimiter: str = DEFAULT_DELIMITER
+    system_column: str | None = None
+    date_format: str | None = None
+    asku_means: str | None = None
+
+
+@dataclass(frozen=True)
+class ThresholdOverride:
+    """A threshold set by a profile, checkpoint or thresholds file."""
+
+    threshold: float | None
+    warn_threshold: float | None
+    notes: str = ""
+    origin: str = ""
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """Declared age range of the population, in years: min_age <= age < max_age."""
+
+    min_age: float
+    max_age: float
+
+
+@dataclass(frozen=True)
+class InputOptions:
+    """How to read the source file when extension and sniffing are not enough."""
+
+    format: str | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A validated profile."""
+
+    name: str
+    version: str | None = None
+    standard: str = "omb1997"
+    grain: str = "patient"
+    fields: Mapping[str, FieldSpec] = field(default_factory=dict)
+    row_key: str | None = None
+    stratum: str | None = None
+    thresholds: Mapping[str, ThresholdOverride] = field(default_factory=dict)
+    params: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    disabled: tuple[str, ...] = ()
+    not_collected: tuple[str, ...] = ()
+    asku_means: str | None = None
+    as_of_date: dt.date | None = None
+    cohort: Cohort | None = None
+    absent_values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    input: InputOptions = InputOptions()
+    inferred: bool = False
+    path: Path | None = None
+    sha256: str | None = None
+
+    def with_thresholds(self, extra: Mapping[str, ThresholdOverride]) -> Profile:
+        """A copy whose thresholds are overridden by ``extra``."""
+        return replace(self, thresholds={**self.thresholds, **extra})
+
+    def columns(self) -> list[str]:
+        """Input columns to read, in a stable order, without duplicates."""
+        out: list[str] = []
+        for spec in self.fields.values():
+            for col in (spec.column, spec.system_column):
+                if col and col not in out:
+                    out.append(col)
+        return out
+
+    def describe(self) -> dict[str, Any]:
+        """The parameters a report echoes."""
+        return {
+            "name": self.name,
+            "version": self.version,
+            "inferred": self.inferred,
+            "sha256": self.sha256,
+            "standard": self.standard,
+            "grain": self.grain,
+            "asku_means": self.asku_means,
+            "cohort": None
+            if self.cohort is None
+            else {"min_age": self.cohort.min_age, "max_age": self.cohort.max_age},
+            "row_key": self.row_key,
+            "stratum": self.stratum,
+            "fields": {
+                f: {"column": s.column, "system": s.system, "delimiter": s.delimiter}
+                for f, s in self.fields.items()
+            },
+            "not_collected": list(self.not_collected),
+            "disabled_checks": list(self.disabled),
+            "threshold_overrides": {
+                k: {"threshold": v.threshold, "warn_threshold": v.warn_threshold,
+                    "notes": v.notes, "origin": v.origin}
+                for k, v in sorted(self.thresholds.items())
+            },
+        }
+
+
+# ---------------------------------------------------------------- loading helpers
+
+
+def _reject_unknown(data: Mapping[str, Any], allowed: Sequence[str], where: str) -> None:
+    for key in data:
+        if key not in allowed:
+            near = difflib.get_close_matches(str(key), allowed, n=1)
+            hint = f"did you mean {near[0]!r}? " if near else ""
+            raise ConfigError(
+                f"{where}: unknown key {key!r}",
+                hint=f"{hint}allowed keys: {', '.join(allowed)}",
+            )
+
+
+def _mapping(value: Any, where: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{where}: expected a mapping (key: value), got {type(value).__name__}")
+    return value
+
+
+def _str(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{where}: expected a non-empty string")
+    return value
+
+
+def _choice(value: Any, choices: Sequence[str], where: str) -> str:
+    if value not in choices:
+        raise ConfigError(f"{where}: {value!r} is not one of {', '.join(choices)}")
+    return str(value)
+
+
+def _number(value: Any, where: str, lo: float = 0, hi: float = 100) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not lo <= value <= hi:
+        raise ConfigError(f"{where}: expected a number between {lo:g} and {hi:g}, got {value!r}")
+    return float(value)
+
+
+def parse_date(value: Any, where: str) -> dt.date:
+    """A date from YAML (date object) or ISO text; ConfigError otherwise."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise ConfigError(f"{where}: {value!r} is not an ISO date (YYYY-MM-DD)") from None
+
+
+def _canonical_field(name: Any, where: str) -> str:
+    if name not in FIELDS:
+        near = difflib.get_close_matches(str(name), list(FIELDS), n=1)
+        hint = f"did you mean {near[0]!r}?" if near else "see docs/fields.md for canonical names"
+        raise ConfigError(f"{where}: {name!r} is not a canonical field name", hint=hint)
+    return str(name)
+
+
+def _field_spec(name: str, value: Any, where: str) -> FieldSpec:
+    if isinstance(value, str):
+        value = {"column": value}
+    data = _mapping(value, where)
+    _reject_unknown(data, _FIELD_KEYS, where)
+    if "column" not in data:
+        raise ConfigError(f"{where}: missing key 'column' (the input column holding {name})")
+    fdef = FIELDS[name]
+    system = fdef.system
+    if "system" in data:
+        system = parse_system(_str(data["system"], f"{where}.system"), where=f"{where}.system")
+    delimiter = data.get("delimiter", DEFAULT_DELIMITER)
+    if not isinstance(delimiter, str) or len(delimiter) == 0:
+        raise ConfigError(f"{where}.delimiter: expected a non-empty string such as '|' or ';'")
+    fmt = data.get("format")
+    if fmt is not None and fdef.kind is not Kind.DATE:
+        raise ConfigError(f"{where}.format: only date fields take a format")
+    asku = data.get("asku_means")
+    if asku is not None:
+        asku = _choice(asku, ASKU_MEANINGS, f"{where}.asku_means")
+    sys_col = data.get("system_column")
+    return FieldSpec(
+        field=name,
+        column=str(data["column"]),
+        system=system,
+        delimiter=delimiter,
+        system_column=None if sys_col is None else _str(sys_col, f"{where}.system_column"),
+        date_format=None if fmt is None else _str(fmt, f"{where}.format"),
+        asku_means=asku,
+    )
+
+
+def parse_thresholds(data: Any, where: str, origin: str) -> dict[str, ThresholdOverride]:
+    """Threshold overrides: ``CHECK_ID: 80`` or ``CHECK_ID: {threshold:, warn_threshold:}``."""
+    out: dict[str, ThresholdOverride] = {}
+    for key, value in _mapping(data, where).items():
+        cid = catalog.resolve_ids([key], where=where)[0]
+        base = catalog.get(cid)
+        at = f"{where}.{key}"
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            out[cid] = ThresholdOverride(_number(value, at), base.warn_threshold, "", origin)
+            continue
+        v = _mapping(value, at)
+        _reject_unknown(v, _THRESHOLD_KEYS, at)
+        thr = _number(v["threshold"], f"{at}.threshold") if "threshold" in v else base.threshold
+        warn = (
+            _number(v["warn_threshold"], f"{at}.warn_threshold")
+            if "warn_threshold" in v
+            else base.warn_threshold
+        )
+        out[cid] = ThresholdOverride(thr, warn, str(v.get("notes", "")), origin)
+    return out
+
+
+def _params(data: Any, where: str) -> dict[str, dict[str, float]]:
+    out: dict[str, dict[str, float]] = {}
+    for key, value in _mapping(data, where).items():
+        cid = catalog.resolve_ids([key], where=where)[0]
+        allowed = list(catalog.get(cid).params)
+        v = _mapping(value, f"{where}.{key}")
+        _reject_unknown(v, allowed, f"{where}.{key}")
+        out[cid] = {k: _number(x, f"{where}.{key}.{k}", 0, 1e9) for k, x in v.items()}
+    return out
+
+
+def _absent_values(data: Any, where: str) -> dict[str, tuple[str, ...]]:
+    out: dict[str, tuple[str, ...]] = {}
+    for token, values in _mapping(data, where).items():
+        _choice(token, TOKENS, f"{where}.{token}")
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise ConfigError(f"{where}.{token}: expected a list of strings")
+        out[str(token)] = tuple(values)
+    return out
+
+
+def _cohort(data: Any, where: str) -> Cohort:
+    c = _mapping(data, where)
+    _reject_unknown(c, _COHORT_KEYS, where)
+    lo = _number(c.get("min_age", 0), f"{where}.min_age", 0, 150)
+    hi = _number(c.get("max_age", 150), f"{where}.max_age", 0, 150)
+    if hi <= lo:
+        raise ConfigError(f"{where}: max_age ({hi:g}) must be greater than min_age ({lo:g})")
+    return Cohort(lo, hi)
+
+
+def _input(data: Any, where: str) -> InputOptions:
+    d = _mapping(data, where)
+    _reject_unknown(d, _INPUT_KEYS, where)
+    fmt = d.get("format")
+    if fmt is not None:
+        _choice(fmt, ("csv", "tsv", "parquet"), f"{where}.format")
+    return InputOptions(
+        format=fmt,
+        encoding=None if d.get("encoding") is None else _str(d["encoding"], f"{where}.encoding"),
+        delimiter=None if d.get("delimiter") is None else str(d["delimiter"]),
+    )
+
+
+def from_dict(data: Any, *, where: str = "profile", path: Path | None = None,
+              sha256: str | None = None) -> Profile:
+    """Validate a profile given as a mapping (the parsed YAML)."""
+    d = _mapping(data, where)
+    _reject_unknown(d, _TOP_KEYS, where)
+    if "version" in d and d["version"] != 1:
+        raise ConfigError(f"{where}.version: only version 1 is supported, got {d['version']!r}")
+    raw_fields = _mapping(d.get("fields", {}), f"{where}.fields")
+    fields = {
+        _canonical_field(k, f"{where}.fields"): _field_spec(k, v, f"{where}.fields.{k}")
+        for k, v in raw_fields.items()
+    }
+    not_collected = tuple(
+        _canonical_field(f, f"{where}.not_collected") for f in d.get("not_collected", []) or []
+    )
+    for f in not_collected:
+        if f in fields:
+            raise ConfigError(f"{where}.not_collected: {f!r} is also mapped under fields")
+    row_key = d.get("row_key", "patient_id" if "patient_id" in fields else None)
+    stratum = d.get("stratum", "site_id" if "site_id" in fields else None)
+    for key, value in (("row_key", row_key), ("stratum", stratum)):
+        if value is not None and value not in fields:
+            raise ConfigError(
+                f"{where}.{key}: {value!r} must be a canonical field mapped under fields"
+            )
+    return Profile(
+        name=str(d.get("name") or (path.stem if path else "profile")),
+        version=None if d.get("profile_version") is None else str(d["profile_version"]),
+        standard=_choice(d.get("standard", "omb1997"), STANDARDS, f"{where}.standard"),
+        grain=_choice(d.get("grain", "patient"), GRAINS, f"{where}.grain"),
+        fields=fields,
+        row_key=row_key,
+        stratum=stratum,
+        thresholds=parse_thresholds(d.get("thresholds") or {}, f"{where}.thresholds", where),
+        params=_params(d.get("params") or {}, f"{where}.params"),
+        disabled=tuple(
+            catalog.resolve_ids(d.get("disabled_checks") or [], where=f"{where}.disabled_checks")
+        ),
+        not_collected=not_collected,
+        asku_means=None
+        if d.get("asku_means") is None
+        else _choice(d["asku_means"], ASKU_MEANINGS, f"{where}.asku_means"),
+        as_of_date=None
+        if d.get("as_of_date") is None
+        else parse_date(d["as_of_date"], f"{where}.as_of_date"),
+        cohort=None if d.get("cohort") is None else _cohort(d["cohort"], f"{where}.cohort"),
+        absent_values=_absent_values(d.get("absent_values") or {}, f"{where}.absent_values"),
+        input=_input(d.get("input") or {}, f"{where}.input"),
+        inferred=False,
+        path=path,
+        sha256=sha256,
+    )
+
+
+def load(path: str | Path) -> Profile:
+    """Read and validate a profile YAML file."""
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{p}: profile file not found") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{p}: is a directory, expected a profile YAML file") from None
+    except OSError as exc:
+        raise ConfigError(f"{p}: cannot read profile ({exc.strerror})") from None
+    try:
+        data = yaml.safe_load(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{p}: profile is not UTF-8 text") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{p}: not valid YAML{at}") from None
+    if data is None:
+        raise ConfigError(f"{p}: profile is empty", hint="see docs/profile.md for an example")
+    return from_dict(data, where=str(p), path=p, sha256=hashlib.sha256(raw).hexdigest())
+
+
+def infer(columns: Sequence[str], *, where: str) -> Profile:
+    """A profile for a header whose columns carry canonical field names (case-insensitive).
+
+    Each field takes its standard system, multi-valued cells split on ``|``, the extract date
+    defaults to the run date and no cohort age limit applies.
+    """
+    by_key = {c.strip().lower(): c for c in columns}
+    fields: dict[str, FieldSpec] = {}
+    for key, column in by_key.items():
+        if key in FIELDS:
+            sys_col = by_key.get(f"{key}_system")
+            fields[key] = FieldSpec(key, column, FIELDS[key].system, system_column=sys_col)
+    if not any(is_demographic(f) for f in fields):
+        raise InputError(
+            f"{where}: no recognisable demographic column",
+            hint="name columns with canonical field names (race_codes, ethnicity_code, "
+            "birth_date, ...; see docs/fields.md) or pass --profile to map your columns",
+        )
+    return Profile(
+        name="inferred",
+        fields=fields,
+        row_key="patient_id" if "patient_id" in fields else None,
+        stratum="site_id" if "site_id" in fields else None,
+        inferred=True,
+    )
+
+
+def check_columns(profile: Profile, columns: Sequence[str], *, where: str) -> None:
+    """InputError when a mapped column is not in the input header."""
+    present = set(columns)
+    lowered = {c.strip().lower(): c for c in columns}
+    for spec in profile.fields.values():
+        for col in (spec.column, spec.system_column):
+            if col is None or col in present:
+                continue
+            near = lowered.get(col.strip().lower())
+            hint = (
+                f"the header has {near!r}: column names are case-sensitive"
+                if near
+                else "fix the column name in the profile, or remove the field"
+            )
+            origin = profile.path or "profile"
+            raise InputError(
+                f"{where}: column {col!r} (mapped to {spec.field} in {origin}) is not in the "
+                "input",
+                hint=hint,
+            )
+    if not any(is_demographic(f) for f in profile.fields):
+        raise InputError(
+            f"{where}: the profile maps no demographic field",
+            hint="map at least one of race_codes, ethnicity_code, birth_date, ...",
+        )

@@ -1,0 +1,65 @@
+"""Report renderers: pure functions from :class:`~validator.results.Report` to text, and an
+atomic writer (temporary file, then rename: an interrupted run leaves no partial report)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from validator.errors import UsageError
+from validator.report.json_report import render_json
+from validator.report.markdown import render_markdown
+from validator.results import Report
+
+RENDERERS: dict[str, tuple[str, Callable[[Report], str]]] = {
+    "json": ("report.json", render_json),
+    "md": ("report.md", render_markdown),
+}
+FORMAT_ALIASES = {"markdown": "md"}
+
+
+def parse_formats(value: str | Iterable[str]) -> list[str]:
+    """Formats from ``"json,md"`` or a list; UsageError naming an unknown one."""
+    items = value.split(",") if isinstance(value, str) else list(value)
+    out = []
+    for item in (i.strip().lower() for i in items):
+        if not item:
+            continue
+        name = FORMAT_ALIASES.get(item, item)
+        if name not in RENDERERS:
+            raise UsageError(f"unknown report format {item!r}",
+                             hint=f"use one or more of: {', '.join(RENDERERS)}")
+        if name not in out:
+            out.append(name)
+    if not out:
+        raise UsageError("no report format given", hint="e.g. --format json,md")
+    return out
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same folder, then rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_reports(report: Report, out_dir: str | Path,
+                  formats: str | Iterable[str] = ("json", "md")) -> list[Path]:
+    """Render every requested format into ``out_dir``; return the paths written."""
+    names = parse_formats(formats)
+    rendered = [(Path(out_dir) / RENDERERS[n][0], RENDERERS[n][1](report)) for n in names]
+    try:
+        Path(out_dir).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"{out_dir}: cannot create the output folder ({exc.strerror})") from None
+    for path, text in rendered:
+        write_atomic(path, text)
+    return [p for p, _ in rendered]
