@@ -3,6 +3,7 @@ policy) in YAML. Relative paths are resolved against the checkpoint file's folde
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,6 +70,9 @@ def load(path: str | Path) -> Checkpoint:
     if not isinstance(d.get("source"), str):
         raise ConfigError(f"{where}: missing 'source' (path of the extract to validate)")
     base = p.resolve().parent
+
+    def rel(value: object) -> Path:
+        return Path(os.path.normpath(base / str(value)))
     outputs = _mapping(d.get("outputs") or {}, f"{where}.outputs")
     _check_keys(outputs, _OUTPUT_KEYS, f"{where}.outputs")
     gate = _mapping(d.get("gate") or {}, f"{where}.gate")
@@ -87,17 +91,17 @@ def load(path: str | Path) -> Checkpoint:
         raise ConfigError(f"{where}.suites: expected a list of suite names")
     thresholds = d.get("thresholds")
     if isinstance(thresholds, str):
-        thresholds = base / thresholds
+        thresholds = rel(thresholds)
     elif thresholds is not None:
         thresholds = _mapping(thresholds, f"{where}.thresholds")
     as_of = d.get("as_of_date")
     return Checkpoint(
         name=str(d.get("name") or p.stem),
-        source=base / d["source"],
-        profile=None if d.get("profile") is None else base / str(d["profile"]),
+        source=rel(d["source"]),
+        profile=None if d.get("profile") is None else rel(d["profile"]),
         thresholds=thresholds,
         suites=None if suites is None else tuple(suites),
-        out_dir=base / str(outputs.get("dir", "reports")),
+        out_dir=rel(outputs.get("dir", "reports")),
         formats=tuple(str(f) for f in formats),
         fail_on=str(fail_on),
         as_of_date=None if as_of is None else parse_date(as_of, f"{where}.as_of_date").isoformat(),

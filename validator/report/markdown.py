@@ -31,9 +31,16 @@ def _label(r: CheckResult) -> str:
     return r.check_id if r.field is None else f"{r.check_id} · {r.field}"
 
 
-def _rank(r: CheckResult) -> tuple[int, int, int]:
-    affected = r.denominator - r.numerator if r.measure.value == "rate" else r.numerator
-    return (r.status.rank, r.severity.rank, -(affected or 0))
+def _affected(r: CheckResult) -> int:
+    if r.numerator is None or r.denominator is None:
+        return 0
+    return r.denominator - r.numerator if r.measure.value == "rate" else r.numerator
+
+
+def _rank(r: CheckResult) -> tuple[int, int, int, int]:
+    """Most serious first: status, then severity, then rows affected; NOT_APPLICABLE last."""
+    na_last = 1 if r.status is Status.NOT_APPLICABLE else 0
+    return (na_last, r.status.rank, r.severity.rank, -_affected(r))
 
 
 def _threshold(r: CheckResult) -> str:
@@ -74,13 +81,17 @@ def _deficiency(i: int, r: CheckResult) -> list[str]:
 
 
 def _fields_table(fields: Iterable[FieldSummary]) -> list[str]:
-    head = "| field | rows | " + " | ".join(h for _, h in _COUNT_COLUMNS) + " |"
-    lines = [head, "|" + "---|" * (len(_COUNT_COLUMNS) + 2)]
+    fields = list(fields)
+    columns = list(_COUNT_COLUMNS)
+    if any("unparseable" in f.counts for f in fields):
+        columns.append(("unparseable", "unparseable date"))
+    head = "| field | rows | " + " | ".join(h for _, h in columns) + " |"
+    lines = [head, "|" + "---|" * (len(columns) + 2)]
     for f in fields:
         if not f.present:
-            lines.append(f"| `{f.field}` | – | {f.reason} |" + " |" * (len(_COUNT_COLUMNS) - 1))
+            lines.append(f"| `{f.field}` | – | {f.reason} |" + " |" * (len(columns) - 1))
             continue
-        cells = [_n(f.counts.get(k, 0)) for k, _ in _COUNT_COLUMNS]
+        cells = [_n(f.counts[k]) if k in f.counts else "–" for k, _ in columns]
         lines.append(f"| `{f.field}` | {_n(f.rows)} | " + " | ".join(cells) + " |")
     return lines
 
