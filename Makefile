@@ -1,0 +1,49 @@
+# Quick start: `make demo` (set up and validate the bundled example), `make test` (every test).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip
+
+.PHONY: demo test lint install dev suites valuesets example clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
+	$(PIP) install --quiet -e .
+	touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.installed
+	$(PIP) install --quiet -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+dev: $(VENV)/.dev-installed
+
+## Validate the bundled example (fixtures/example) and write reports/example/report.{json,md}.
+demo: install
+	$(BIN)/real-validator run checkpoints/example.yaml
+	@echo "Open reports/example/report.md (or report.json)."
+
+## Lint, then run every test.
+test: dev lint
+	$(BIN)/python -m pytest
+
+lint: dev
+	$(BIN)/ruff check .
+	$(BIN)/python scripts/build_suites.py --check
+
+## Regenerate checked-in data (value sets need ../shared/codesystems).
+suites: dev
+	$(BIN)/python scripts/build_suites.py
+
+valuesets: dev
+	$(BIN)/python scripts/build_valuesets.py
+
+example: dev
+	$(BIN)/python scripts/make_example.py
+
+clean:
+	rm -rf $(VENV) reports .pytest_cache .ruff_cache build *.egg-info
