@@ -1,0 +1,49 @@
+"""Shared test helpers."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from validator.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "fixtures"
+MARKER = "PHIMARKER"
+
+
+def sha256(path: Path) -> str:
+    """Hash of a file's bytes (to prove inputs are never modified)."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def cli() -> CliRunner:
+    """A click runner keeping stdout and stderr apart."""
+    return CliRunner()
+
+
+def invoke(runner: CliRunner, *args: str) -> Result:
+    """Run the CLI in-process; exceptions are caught like a real process would see them."""
+    return runner.invoke(main, [str(a) for a in args], catch_exceptions=True)
+
+
+@pytest.fixture
+def canonical_csv(tmp_path: Path) -> Path:
+    """A small canonical-named extract with one defect of several kinds (7 rows)."""
+    path = tmp_path / "small.csv"
+    path.write_text(
+        "patient_id,site_id,race_codes,ethnicity_code,birth_date,race_text\n"
+        "P1,A,2106-3,2186-5,2010-01-02,White\n"
+        "P2,A,2054-5|2106-3,2135-2,2012-05-06,PHIMARKER text\n"
+        "P3,A,2135-2,2135-2,2030-01-01,\n"
+        "P4,B,UNKNOWN,ASKU,13/05/2010,\n"
+        "P5,B,  ,,,\n"
+        "P6,B,2106-4,2186-5,2015-02-03,Black\n"
+        "P7,B,1000-9|UNK,2186-5,2015-02-03,\n",
+        encoding="utf-8",
+    )
+    return path
