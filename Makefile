@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 
-.PHONY: demo test lint install dev suites valuesets example clean
+.PHONY: demo test lint install dev suites valuesets example docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,7 @@ test: dev lint
 lint: dev
 	$(BIN)/ruff check .
 	$(BIN)/python scripts/build_suites.py --check
+	$(BIN)/python scripts/gen_docs.py --check
 
 ## Regenerate checked-in data (value sets need ../shared/codesystems).
 suites: dev
@@ -41,6 +42,9 @@ suites: dev
 
 valuesets: dev
 	$(BIN)/python scripts/build_valuesets.py
+
+docs: dev
+	$(BIN)/python scripts/gen_docs.py
 
 example: dev
 	$(BIN)/python scripts/make_example.py
