@@ -75,6 +75,8 @@ params:
     ("fields: {race_codes: R}\ncohort: {min_age: 5, max_age: 2}\n", "must be greater"),
     ("fields: {race_codes: R}\nas_of_date: yesterday\n", "is not an ISO date"),
     ("fields: {race_codes: R}\nstratum: site_id\n", "must be a canonical field mapped"),
+    ("fields: {race_codes: R, patient_id: P}\nstratum: patient_id\n",
+     "would print patient-level values"),
     ("fields: {race_codes: R}\nnot_collected: [race_codes]\n", "also mapped under fields"),
     ("fields: {race_codes: R}\nabsent_values: {refused: [X]}\n", "'refused' is not one of"),
     ("version: 2\n", "only version 1 is supported"),

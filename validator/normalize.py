@@ -72,7 +72,8 @@ class NormalizedField:
     def rows(self, attr: str) -> np.ndarray:
         """Per-row array of one attribute of :class:`Unique` (object dtype)."""
         values = np.empty(len(self.uniques), dtype=object)
-        values[:] = [getattr(u, attr) for u in self.uniques]
+        for i, u in enumerate(self.uniques):
+            values[i] = getattr(u, attr)
         return values[self.codes]
 
     def flag(self, predicate: Any) -> np.ndarray:
@@ -245,6 +246,8 @@ def normalize_field(raw: pd.Series, spec: FieldSpec, profile: Profile,
     """Normalize one column (``raw`` holds strings or nulls)."""
     lex = lex if lex is not None else _lexicon(profile)
     kind = FIELDS[spec.field].kind
+    if kind is Kind.ID:
+        return _normalize_id(raw, spec)
     codes, uniq = pd.factorize(raw, use_na_sentinel=True)
     codes = np.where(codes < 0, len(uniq), codes).astype(np.intp)
     asku = _asku_meaning(profile, spec)
@@ -256,9 +259,6 @@ def normalize_field(raw: pd.Series, spec: FieldSpec, profile: Profile,
             parsed.append(_parse_date_value(text, spec, lex))
         elif kind is Kind.ENUM:
             parsed.append(_parse_enum(text, spec.field, lex, asku))
-        elif kind is Kind.ID:
-            t = text.strip()
-            parsed.append(Unique(informative=(t,), state=tokens.INFORMATIVE) if t else Unique())
         else:
             parsed.append(_parse_coded(text, spec, lex, asku, translation))
     parsed.append(Unique())  # null cells
@@ -269,6 +269,20 @@ def normalize_field(raw: pd.Series, spec: FieldSpec, profile: Profile,
                           for v in s_uniq] + [""], dtype=object)
         system_rows = names[np.where(s_codes < 0, len(s_uniq), s_codes)]
     return NormalizedField(spec, kind, raw, codes, parsed, system_rows)
+
+
+def _trimmed(raw: pd.Series) -> pd.Series:
+    """Identifiers trimmed, blanks as nulls (vectorised: ids are mostly distinct)."""
+    trimmed = raw.astype(STRING).str.strip()
+    return trimmed.mask(trimmed == "")
+
+
+def _normalize_id(raw: pd.Series, spec: FieldSpec) -> NormalizedField:
+    """Identifiers are not looked up value by value: two states, informative or blank."""
+    present = _trimmed(raw).notna().to_numpy(dtype=bool)
+    codes = np.where(present, 0, 1).astype(np.intp)
+    uniques = [Unique(informative=("<identifier>",), state=tokens.INFORMATIVE), Unique()]
+    return NormalizedField(spec, Kind.ID, raw, codes, uniques)
 
 
 def _joined(nf: NormalizedField, attr: str) -> pd.Series:
@@ -285,7 +299,9 @@ def normalize(frame: pd.DataFrame, profile: Profile) -> Normalized:
         system_raw = frame[spec.system_column] if spec.system_column else None
         nf = normalize_field(frame[spec.column], spec, profile, system_raw, lex)
         out.fields[name] = nf
-        if nf.kind in (Kind.CODE, Kind.TEXT, Kind.ENUM, Kind.ID):
+        if nf.kind is Kind.ID:
+            cols[name] = _trimmed(nf.raw)
+        elif nf.kind in (Kind.CODE, Kind.TEXT, Kind.ENUM):
             cols[name] = _joined(nf, "informative")
             cols[f"{name}__absent"] = _joined(nf, "absent")
     out.frame = pd.DataFrame(cols, index=frame.index)

@@ -324,6 +324,11 @@ def from_dict(data: Any, *, where: str = "profile", path: Path | None = None,
             raise ConfigError(
                 f"{where}.{key}: {value!r} must be a canonical field mapped under fields"
             )
+    if stratum is not None and FIELDS[stratum].phi:
+        raise ConfigError(
+            f"{where}.stratum: {stratum!r} would print patient-level values in reports",
+            hint="stratify by a site, facility or source-system field such as site_id",
+        )
     return Profile(
         name=str(d.get("name") or (path.stem if path else "profile")),
         version=None if d.get("profile_version") is None else str(d["profile_version"]),

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from validator import catalog
 from validator.catalog import CheckDef
@@ -54,16 +55,13 @@ def strata_of(ctx: RuleContext) -> list[tuple[str | None, np.ndarray | None]]:
     """(label, row mask) for the whole input (None) and each value of the stratum field."""
     out: list[tuple[str | None, np.ndarray | None]] = [(None, None)]
     name = ctx.profile.stratum
-    nf = ctx.field(name) if name else None
-    if nf is None:
+    if not name or name not in ctx.data.fields:
         return out
-    labels = np.array([u.informative[0] if u.informative else "(blank)" for u in nf.uniques],
-                      dtype=object)
-    per_row = labels[nf.codes]
-    codes = np.unique(per_row, return_inverse=True)[1].reshape(-1)
+    values = ctx.data.frame[name].fillna("(blank)")
+    codes, labels = pd.factorize(values, sort=True)
     ctx.strata = codes
-    for label in sorted(set(labels[np.unique(nf.codes)].tolist())):
-        out.append((str(label), per_row == label))
+    for i, label in enumerate(labels):
+        out.append((str(label), codes == i))
     return out
 
 
