@@ -71,6 +71,20 @@ def select(frame_columns: Iterable[str], present_fields: Iterable[str],
     return out
 
 
+def declared_fields(check_id: str, suites: Sequence[str] = SUITES) -> dict[str, set[str]]:
+    """For each result field of ``check_id`` in the suites, the canonical fields it reads."""
+    out: dict[str, set[str]] = {}
+    for name in suites:
+        for e in load_suite(name)["expectations"]:
+            meta = e["meta"]
+            if meta["check_id"] != check_id:
+                continue
+            needed = {c.split("__")[0] for c in columns_of(e)}
+            for f in meta["field"]:
+                out.setdefault(f, set()).update(needed)
+    return out
+
+
 def _any(masks: Iterable[np.ndarray], n: int) -> np.ndarray:
     out = np.zeros(n, dtype=bool)
     for m in masks:

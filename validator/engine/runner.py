@@ -84,44 +84,52 @@ def _missing_reason(ctx: RuleContext, check: CheckDef) -> tuple[str, bool]:
 
 def _plan(ctx: RuleContext, checks: Mapping[str, CheckDef],
           gx_list: list[gx_checks.GxCheck], rules: Mapping[str, RuleSpec]) -> list[_Plan]:
-    plans: list[_Plan] = []
+    """One plan per (check, field) to run, skipping disabled and unimplemented checks."""
     by_check: dict[str, dict[str, list[int]]] = {}
     for i, g in enumerate(gx_list):
         by_check.setdefault(g.check_id, {}).setdefault(g.field, []).append(i)
-    present = set(ctx.data.fields)
+    plans: list[_Plan] = []
     for check in checks.values():
-        if not check.implemented or check.check_id in ctx.profile.disabled:
-            continue
-        if not check.applies_to_standard(ctx.profile.standard):
-            reason = (f"applies to the {check.profiles} standard; the profile declares "
-                      f"{ctx.profile.standard}")
-            plans.append(_Plan(check, check.fields[0] if check.fields else None,
-                               fixed=lambda s, c=check, r=reason: not_applicable(
-                                   c, c.fields[0] if c.fields else None, s, r)))
-            continue
-        spec = rules.get(check.check_id)
-        if spec is not None and spec.single:
-            plans.append(_Plan(check, spec.result_field, rule=spec))
-            continue
-        if not check.fields:
-            plans.append(_Plan(check, None, rule=spec))
-            continue
-        fields = [f for f in check.fields if f in present and f not in ctx.profile.not_collected]
-        gx_fields = by_check.get(check.check_id, {})
-        if not fields:
-            plans.append(_missing_plan(ctx, check))
-            continue
-        for f in fields:
-            if f in gx_fields:
-                plans.append(_Plan(check, f, gx=gx_fields[f]))
-            elif spec is not None:
-                plans.append(_Plan(check, f, rule=spec))
-            elif gx_fields:
-                continue  # a GX check reported on a sibling field (e.g. completeness)
-            else:
-                plans.append(_Plan(check, f, fixed=lambda s, c=check, f=f: error(
-                    c, f, s, "no implementation for this field")))
+        if check.implemented and check.check_id not in ctx.profile.disabled:
+            plans += _plan_check(ctx, check, by_check.get(check.check_id, {}),
+                                 rules.get(check.check_id))
     return plans
+
+
+def _plan_check(ctx: RuleContext, check: CheckDef, gx_fields: Mapping[str, list[int]],
+                spec: RuleSpec | None) -> list[_Plan]:
+    first = check.fields[0] if check.fields else None
+    if not check.applies_to_standard(ctx.profile.standard):
+        reason = (f"applies to the {check.profiles} standard; the profile declares "
+                  f"{ctx.profile.standard}")
+        return [_Plan(check, first, fixed=lambda s: not_applicable(check, first, s, reason))]
+    if spec is not None and spec.single:
+        return [_Plan(check, spec.result_field, rule=spec)]
+    if not check.fields:
+        return [_Plan(check, None, rule=spec)]
+    present = set(ctx.data.fields)
+    fields = [f for f in check.fields if f in present and f not in ctx.profile.not_collected]
+    if not fields:
+        return [_missing_plan(ctx, check)]
+    plans = [_plan_field(check, f, gx_fields, spec, present) for f in fields]
+    return [p for p in plans if p is not None]
+
+
+def _plan_field(check: CheckDef, field: str, gx_fields: Mapping[str, list[int]],
+                spec: RuleSpec | None, present: set[str]) -> _Plan | None:
+    if field in gx_fields:
+        return _Plan(check, field, gx=gx_fields[field])
+    if spec is not None:
+        return _Plan(check, field, rule=spec)
+    if gx_fields:
+        return None  # the GX check reports on a sibling field (completeness)
+    declared = gx_checks.declared_fields(check.check_id)
+    if field in declared:
+        missing = sorted(declared[field] - present)
+        reason = f"{' / '.join(missing) or 'a required column'} not in the input"
+        return _Plan(check, field, fixed=lambda s: not_applicable(check, field, s, reason))
+    return _Plan(check, field, fixed=lambda s: error(check, field, s,
+                                                     "no implementation for this field"))
 
 
 def _missing_plan(ctx: RuleContext, check: CheckDef) -> _Plan:

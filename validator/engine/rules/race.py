@@ -3,6 +3,8 @@ and completeness rules run as GX expectations (expectations/race.json)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 
@@ -56,35 +58,48 @@ def system_present(ctx: RuleContext, check: CheckDef, field: str) -> RowMeasure:
     return RowMeasure(scope, hits, note=f"system declared for the field: {declared or 'none'}")
 
 
+def _race_category(code: str) -> str | None:
+    """The race category a code rolls up to; None for unknown codes and ethnicity codes."""
+    cat = cdcrec.category(code)
+    return cat if cat is not None and cdcrec.tree(cat) == "race" else None
+
+
+def _rollup_broken(detailed: Iterable[str], listed: set[str]) -> bool:
+    """A detailed code that resolves to no race category, or to one the record does not list."""
+    return any(_race_category(code) not in listed for code in detailed)
+
+
 @rule("RACE.OMB_ROLLUP")
 def omb_rollup(ctx: RuleContext, check: CheckDef, field: str) -> RowMeasure:
-    """Detailed codes whose CDCREC category is not among the record's OMB categories."""
+    """Detailed codes that do not resolve to exactly one of the record's OMB categories."""
     if field == "race_detailed":
         detailed = ctx.require("race_detailed")
         omb = ctx.require("race_omb", "(needed to compare detailed codes with categories)")
 
         def in_scope(us: list[Unique]) -> bool:
-            return bool(race_categories(us[0].informative)) and bool(us[1].informative)
+            return bool(us[0].informative) and bool(us[1].informative)
 
         def broken(us: list[Unique]) -> bool:
-            listed = set(us[1].informative)
-            return bool(race_categories(us[0].informative) - listed)
+            return _rollup_broken(us[0].informative, set(us[1].informative))
 
         fields = [detailed, omb]
         return RowMeasure(combine(fields, in_scope), combine(fields, broken))
     nf = ctx.require(field)
 
-    def split(u: Unique) -> tuple[set[str], set[str]]:
-        cats = {i for i in u.informative if i in cdcrec.OMB_RACE or i == cdcrec.OTHER_RACE}
-        return cats, set(race_categories(set(u.informative) - cats))
+    def split(u: Unique) -> tuple[set[str], list[str]]:
+        """Categories, and the other code-shaped items (text is RACE.VALUESET's concern)."""
+        cats = {i for i in u.informative if i in cdcrec.RACE_CATEGORIES}
+        detailed = [i for i in u.informative
+                    if i not in cdcrec.RACE_CATEGORIES and CDCREC_FORMAT.match(i)]
+        return cats, detailed
 
     def scope_u(u: Unique) -> bool:
-        cats, detail_cats = split(u)
-        return bool(cats) and bool(detail_cats)
+        cats, detailed = split(u)
+        return bool(cats) and bool(detailed)
 
     def broken_u(u: Unique) -> bool:
-        cats, detail_cats = split(u)
-        return bool(cats) and bool(detail_cats - cats)
+        cats, detailed = split(u)
+        return bool(cats) and _rollup_broken(detailed, cats)
 
     return RowMeasure(nf.flag(scope_u), nf.flag(broken_u),
                       note="records listing both categories and detailed codes")
@@ -92,15 +107,13 @@ def omb_rollup(ctx: RuleContext, check: CheckDef, field: str) -> RowMeasure:
 
 @rule("RACE.CARDINALITY")
 def cardinality(ctx: RuleContext, check: CheckDef, field: str) -> RowMeasure:
-    """Duplicate categories, or more OMB categories than US Core allows (5, or 6 with 2131-1)."""
+    """Duplicate values, or more OMB categories than allowed (5; 6 with 2131-1 under US Core 7+
+    when the profile raises ``max_categories``)."""
     nf = ctx.require(field)
-
-    def cats(u: Unique) -> list[str]:
-        return [i for i in u.informative if i in cdcrec.OMB_RACE or i == cdcrec.OTHER_RACE]
+    limit = ctx.param(check, "max_categories")
 
     def too_many(u: Unique) -> bool:
-        c = set(cats(u))
-        return len(c - {cdcrec.OTHER_RACE}) > 5 or len(c) > 6
+        return len({i for i in u.informative if i in cdcrec.RACE_CATEGORIES}) > limit
 
     def duplicated(u: Unique) -> bool:
         items = [upper(i) for i in u.informative]
