@@ -32,13 +32,13 @@ from validator.engine.gx_expectations import (  # noqa: E402
     ExpectColumnListValuesToBeValidCdcrecCodes,
     ExpectColumnListValuesToNotBeInSet,
 )
+from validator.engine.rules._codes import HISPANIC_PATTERN  # noqa: E402
 
 RACE = ("race_codes", "race_omb", "race_detailed")
 ETH = ("ethnicity_code", "ethnicity_detailed")
 RACE_VALUESET = {"race_codes": "cdcrec_race", "race_omb": "omb_race_with_other",
                  "race_detailed": "race_detailed"}
 ETH_VALUESET = {"ethnicity_code": "ethnicity_omb", "ethnicity_detailed": "ethnicity_detailed"}
-HISPANIC_TEXT = r"\bHISPANIC\b|\bLATIN[OAXE]\b"
 
 
 def _meta(check_id: str, field: str | list[str], count: str) -> dict[str, Any]:
@@ -93,7 +93,7 @@ def race() -> list[Any]:
     for f in RACE:
         cid = "RACE.NOT_ETHNICITY_CODE"
         out.append(ExpectColumnListValuesToNotBeInSet(
-            column=f, value_set=_param("cdcrec_ethnicity_tree"), pattern=HISPANIC_TEXT,
+            column=f, value_set=_param("cdcrec_ethnicity_tree"), pattern=HISPANIC_PATTERN,
             severity=_sev(cid), meta=_meta(cid, f, "nonmissing")))
     cid = "RACE.OMB_WHEN_DETAILED"
     out.append(gxe.ExpectColumnValuesToNotBeNull(

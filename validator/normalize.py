@@ -135,11 +135,11 @@ def _parse_coded(value: str, spec: FieldSpec, lex: Mapping[str, str], asku: str,
         k = tokens.key(item)
         if translation is not None and k in translation:
             target = translation[k]
-            translated.append((k, target))
-            if not target.startswith("@"):
+            if target.startswith("@"):
+                absent.append(target[1:])
+            else:
                 informative.append(target)
-                continue
-            absent.append(target[1:])
+            translated.append((k, target.lstrip("@")))
             continue
         has_asku = has_asku or k == "ASKU"
         tok = _token_for(k, lex, asku)

@@ -13,7 +13,13 @@ from validator.fields import RACE_FIELDS
 from validator.normalize import NormalizedField, Unique
 
 CDCREC_FORMAT = re.compile(r"^\d{4}-\d$")
-HISPANIC_TEXT = re.compile(r"\bHISPANIC\b|\bLATIN[OAXE]\b|\bLATIN[OA]/[OA]\b")
+_NOT_NEGATED = r"(?<!NON-)(?<!NON )(?<!NOT )"
+#: Text naming Hispanic or Latino origin, but not "non-Hispanic" / "Not Hispanic or Latino".
+HISPANIC_PATTERN = (
+    rf"{_NOT_NEGATED}\bHISPANIC\b"
+    rf"|{_NOT_NEGATED}(?<!HISPANIC OR )(?<!HISPANIC/)\bLATIN[OAXE]\b"
+)
+HISPANIC_TEXT = re.compile(HISPANIC_PATTERN, re.IGNORECASE)
 OTHER_TEXT = frozenset({"OTHER", "OTHER RACE", "SOME OTHER RACE", cdcrec.OTHER_RACE})
 MULTI_TEXT = re.compile(
     r"^(MULTIPLE( RACES?)?|MULTI-?RACIAL|MULTI-?ETHNIC|TWO OR MORE( RACES)?|2\+? OR MORE( RACES)?"
@@ -27,7 +33,7 @@ _CATEGORY_TEXT = {
     "2054-5": re.compile(r"\bBLACK\b|AFRICAN AMERICAN"),
     "2076-8": re.compile(r"HAWAIIAN|PACIFIC ISLANDER"),
     "2106-3": re.compile(r"\bWHITE\b|CAUCASIAN"),
-    "2131-1": re.compile(r"^OTHER\b|SOME OTHER RACE"),
+    "2131-1": re.compile(r"^(SOME )?OTHER( RACE)?$"),
 }
 
 
