@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -19,11 +18,11 @@ from validator import profile as profiles
 from validator.engine import runner
 from validator.engine.measures import RuleContext
 from validator.errors import InputError, UsageError
-from validator.fields import FIELDS, Kind
 from validator.judge import gate
-from validator.normalize import Normalized, NormalizedField, normalize
+from validator.normalize import Normalized, normalize
 from validator.profile import Profile, ThresholdOverride
-from validator.results import ABSENT_COUNT_KEYS, FieldSummary, Report, Severity
+from validator.results import Report, Severity
+from validator.summary import field_summaries
 from validator.thresholds import load_thresholds
 
 Source = str | Path | pd.DataFrame | pa.Table
@@ -134,42 +133,6 @@ def _as_of(prof: Profile, data: Normalized, override: dt.date | str | None
     return today, per_unique[nf.codes], "column (run date where blank)"
 
 
-def _summary(nf: NormalizedField) -> FieldSummary:
-    counts = {k: 0 for k in ABSENT_COUNT_KEYS}
-    if nf.kind is Kind.DATE:
-        counts["unparseable"] = 0
-    for state, n in nf.state_counts().items():
-        key = "unable" if state == "unable_to_respond" else state
-        counts[key] = counts.get(key, 0) + n
-    mapped: Counter[tuple[str, str]] = Counter()
-    translated: Counter[tuple[str, str]] = Counter()
-    per_unique = np.bincount(nf.codes, minlength=len(nf.uniques))
-    for u, n in zip(nf.uniques, per_unique, strict=True):
-        for pair in set(u.mapped):
-            mapped[pair] += int(n)
-        for pair in set(u.translated):
-            translated[pair] += int(n)
-    tokens_out = [{"source": s, "token": t, "rows": n} for (s, t), n in sorted(mapped.items())]
-    tokens_out += [{"source": s, "token": t, "system": nf.spec.system, "rows": n}
-                   for (s, t), n in sorted(translated.items())]
-    phi = FIELDS[nf.name].phi
-    return FieldSummary(
-        field=nf.name, present=True, source_column=nf.spec.column,
-        system=nf.spec.system, rows=len(nf.codes), counts=counts,
-        mapped_tokens=tuple(tokens_out) if not phi or nf.kind is Kind.DATE else (),
-    )
-
-
-def _field_summaries(data: Normalized, prof: Profile) -> tuple[FieldSummary, ...]:
-    out = [_summary(nf) for nf in data.fields.values()]
-    out += [
-        FieldSummary(field=f, present=False, source_column=None, system=None, rows=0,
-                     counts={}, reason="declared not collected in the profile")
-        for f in prof.not_collected
-    ]
-    return tuple(out)
-
-
 def _params(prof: Profile) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {}
     for cid, check in catalog.load().items():
@@ -252,7 +215,7 @@ def validate(
         valuesets=tuple(valuesets.summary()),
         gate=verdict,
         results=tuple(results),
-        fields=_field_summaries(data, prof),
+        fields=field_summaries(data, prof),
         disabled=tuple(
             [{"check_id": c, "reason": "disabled in the profile"} for c in prof.disabled]
             + [{"check_id": c, "reason": "suite not selected"} for c, d in

@@ -29,11 +29,29 @@ class FieldDef:
     system: str | None = None
     phi: bool = False
     description: str = ""
+    valueset: str | None = None
 
 
 def _f(name: str, kind: Kind, group: str, system: str | None = None, phi: bool = False,
        description: str = "") -> FieldDef:
-    return FieldDef(name, kind, group, system, phi, description)
+    return FieldDef(name, kind, group, system, phi, description, VALUESETS.get(name))
+
+
+#: The package value set holding the standard codes of a coded field (validator/valuesets/).
+VALUESETS: dict[str, str] = {
+    "race_codes": "cdcrec_race",
+    "race_omb": "omb_race_with_other",
+    "race_detailed": "race_detailed",
+    "ethnicity_code": "ethnicity_omb",
+    "ethnicity_detailed": "ethnicity_detailed",
+    "sex_admin": "administrative_gender",
+    "sex": "sex",
+    "sex_at_birth": "birth_sex",
+    "gender_identity": "gender_identity",
+    "sexual_orientation": "sexual_orientation",
+    "interpreter_needed": "interpreter_needed",
+    "caregiver_interpreter_needed": "interpreter_needed",
+}
 
 
 _RESPONDENTS = (

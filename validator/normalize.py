@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,13 +19,18 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from validator import tokens
+from validator import languages, tokens
+from validator.crosswalk import Crosswalk
 from validator.fields import FIELDS, Kind
 from validator.profile import FieldSpec, Profile
 from validator.systems import TRANSLATIONS, canonical_system
 
 STRING = pd.ArrowDtype(pa.large_string())
 SEP = "|"
+
+#: Code systems whose valid values have a canonical spelling the normalizer rewrites to
+#: (the rewrite is counted per field, so conformance rules can report pre-normalization counts).
+STANDARDIZERS: dict[str, Callable[[str], str | None]] = {"bcp47": languages.standardize}
 
 #: Project vocabulary for ``*_source`` fields (DOMAIN §2.1) and accepted synonyms.
 SOURCE_VALUES = {
@@ -51,6 +56,7 @@ class Unique:
     translated: tuple[tuple[str, str], ...] = ()
     date: dt.date | None = None
     date_problem: str | None = None
+    crosswalked: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass
@@ -120,51 +126,106 @@ def _token_for(item_key: str, lex: Mapping[str, str], asku: str) -> str | None:
     return tok
 
 
-def _parse_coded(value: str, spec: FieldSpec, lex: Mapping[str, str], asku: str,
-                 translation: Mapping[str, str] | None) -> Unique:
-    items = [i.strip() for i in value.split(spec.delimiter)]
-    informative: list[str] = []
-    absent: list[str] = []
-    mapped: list[tuple[str, str]] = []
-    translated: list[tuple[str, str]] = []
-    has_asku = False
-    placeholder = None
-    for item in items:
-        if not item:
-            continue
-        k = tokens.key(item)
-        if translation is not None and k in translation:
-            target = translation[k]
-            if target.startswith("@"):
-                absent.append(target[1:])
-            else:
-                informative.append(target)
-            translated.append((k, target.lstrip("@")))
-            continue
-        has_asku = has_asku or k == "ASKU"
-        tok = _token_for(k, lex, asku)
-        if tok is None:
-            informative.append(item)
-            placeholder = placeholder or tokens.placeholder_kind(k)
-        elif tok == tokens.BLANK:
-            mapped.append((k, tok))
+@dataclass(frozen=True)
+class _Mapper:
+    """How the items of one field become codes or absent-reason tokens, in order: crosswalk
+    (whole cell, then each item), built-in system translation, absent-value lexicon, system
+    standardizer (BCP 47)."""
+
+    field: str
+    delimiter: str
+    lexicon: Mapping[str, str]
+    asku: str
+    translation: Mapping[str, str] | None = None
+    crosswalks: tuple[Crosswalk, ...] = ()
+    standardize: Callable[[str], str | None] | None = None
+
+    def crosswalk(self, value: str) -> tuple[str, tuple[str, ...]] | None:
+        """(crosswalk name, targets) of the first crosswalk that maps ``value``."""
+        for xw in self.crosswalks:
+            targets = xw.lookup(self.field, value)
+            if targets is not None:
+                return xw.name, targets
+        return None
+
+
+@dataclass
+class _Items:
+    """Accumulates what the items of one cell became."""
+
+    informative: list[str] = field(default_factory=list)
+    absent: list[str] = field(default_factory=list)
+    mapped: list[tuple[str, str]] = field(default_factory=list)
+    translated: list[tuple[str, str]] = field(default_factory=list)
+    crosswalked: list[tuple[str, str, str]] = field(default_factory=list)
+    has_asku: bool = False
+    placeholder: str | None = None
+
+    def targets(self, name: str, source: str, targets: tuple[str, ...]) -> None:
+        for t in targets:
+            (self.absent if t.startswith("@") else self.informative).append(t.lstrip("@"))
+        self.crosswalked.append((name, tokens.key(source), "|".join(targets)))
+
+    def unique(self) -> Unique:
+        if self.informative:
+            state = tokens.INFORMATIVE
+        elif self.absent:
+            state = self.absent[0]
         else:
-            absent.append(tok)
-            mapped.append((k, tok))
-    if informative:
-        state = tokens.INFORMATIVE
-    elif absent:
-        state = absent[0]
-    else:
-        state = tokens.BLANK
-    return Unique(tuple(informative), tuple(absent), state, has_asku, placeholder,
-                  tuple(mapped), tuple(translated))
+            state = tokens.BLANK
+        return Unique(tuple(self.informative), tuple(self.absent), state, self.has_asku,
+                      self.placeholder, tuple(self.mapped), tuple(self.translated),
+                      crosswalked=tuple(self.crosswalked))
 
 
-def _parse_enum(value: str, name: str, lex: Mapping[str, str], asku: str) -> Unique:
+def _parse_item(item: str, m: _Mapper, acc: _Items) -> None:
+    hit = m.crosswalk(item) if m.crosswalks else None
+    if hit is not None:
+        acc.targets(hit[0], item, hit[1])
+        return
+    k = tokens.key(item)
+    if m.translation is not None and k in m.translation:
+        target = m.translation[k]
+        (acc.absent if target.startswith("@") else acc.informative).append(target.lstrip("@"))
+        acc.translated.append((k, target.lstrip("@")))
+        return
+    acc.has_asku = acc.has_asku or k == "ASKU"
+    tok = _token_for(k, m.lexicon, m.asku)
+    if tok is not None:
+        if tok != tokens.BLANK:
+            acc.absent.append(tok)
+        acc.mapped.append((k, tok))
+        return
+    std = m.standardize(item) if m.standardize is not None else None
+    if std is not None and std != item:
+        acc.translated.append((item, std))
+        item = std
+    acc.informative.append(item)
+    acc.placeholder = acc.placeholder or tokens.placeholder_kind(k)
+
+
+def _parse_coded(value: str, m: _Mapper) -> Unique:
+    acc = _Items()
+    whole = m.crosswalk(value) if m.crosswalks else None
+    if whole is not None:
+        acc.targets(whole[0], value, whole[1])
+        return acc.unique()
+    for item in (i.strip() for i in value.split(m.delimiter)):
+        if item:
+            _parse_item(item, m, acc)
+    return acc.unique()
+
+
+def _parse_enum(value: str, name: str, lex: Mapping[str, str], asku: str,
+                m: _Mapper | None = None) -> Unique:
     k = tokens.key(value)
     if not k:
         return Unique()
+    hit = m.crosswalk(value) if m is not None and m.crosswalks else None
+    if hit is not None:
+        acc = _Items()
+        acc.targets(hit[0], value, hit[1])
+        return acc.unique()
     tok = _token_for(k, lex, asku)
     if tok is not None:
         state = tokens.BLANK if tok == tokens.BLANK else tok
@@ -251,16 +312,20 @@ def normalize_field(raw: pd.Series, spec: FieldSpec, profile: Profile,
     codes, uniq = pd.factorize(raw, use_na_sentinel=True)
     codes = np.where(codes < 0, len(uniq), codes).astype(np.intp)
     asku = _asku_meaning(profile, spec)
-    translation = TRANSLATIONS[spec.system][1] if spec.system in TRANSLATIONS else None
+    mapper = _Mapper(
+        field=spec.field, delimiter=spec.delimiter, lexicon=lex, asku=asku,
+        translation=TRANSLATIONS[spec.system][1] if spec.system in TRANSLATIONS else None,
+        crosswalks=spec.crosswalks, standardize=STANDARDIZERS.get(spec.system or ""),
+    )
     parsed: list[Unique] = []
     for value in list(uniq):
         text = str(value)
         if kind is Kind.DATE:
             parsed.append(_parse_date_value(text, spec, lex))
         elif kind is Kind.ENUM:
-            parsed.append(_parse_enum(text, spec.field, lex, asku))
+            parsed.append(_parse_enum(text, spec.field, lex, asku, mapper))
         else:
-            parsed.append(_parse_coded(text, spec, lex, asku, translation))
+            parsed.append(_parse_coded(text, mapper))
     parsed.append(Unique())  # null cells
     system_rows = None
     if system_raw is not None:

@@ -16,6 +16,8 @@ from typing import Any
 import yaml
 
 from validator import catalog
+from validator import crosswalk as crosswalks
+from validator.crosswalk import Crosswalk
 from validator.errors import ConfigError, InputError
 from validator.fields import FIELDS, Kind, is_demographic
 from validator.systems import parse_system
@@ -31,7 +33,8 @@ _TOP_KEYS = (
     "as_of_date", "cohort", "row_key", "stratum", "input", "fields", "thresholds",
     "disabled_checks", "not_collected", "absent_values", "params",
 )
-_FIELD_KEYS = ("column", "system", "delimiter", "system_column", "format", "asku_means")
+_FIELD_KEYS = ("column", "system", "delimiter", "system_column", "format", "asku_means",
+               "crosswalk")
 _INPUT_KEYS = ("format", "encoding", "delimiter")
 _COHORT_KEYS = ("min_age", "max_age")
 _THRESHOLD_KEYS = ("threshold", "warn_threshold", "notes")
@@ -48,6 +51,7 @@ class FieldSpec:
     system_column: str | None = None
     date_format: str | None = None
     asku_means: str | None = None
+    crosswalks: tuple[Crosswalk, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -130,7 +134,8 @@ class Profile:
             "row_key": self.row_key,
             "stratum": self.stratum,
             "fields": {
-                f: {"column": s.column, "system": s.system, "delimiter": s.delimiter}
+                f: {"column": s.column, "system": s.system, "delimiter": s.delimiter,
+                    "crosswalks": [{"name": x.name, "sha256": x.sha256} for x in s.crosswalks]}
                 for f, s in self.fields.items()
             },
             "not_collected": list(self.not_collected),
@@ -201,7 +206,23 @@ def _canonical_field(name: Any, where: str) -> str:
     return str(name)
 
 
-def _field_spec(name: str, value: Any, where: str) -> FieldSpec:
+def _crosswalks(value: Any, name: str, where: str, base: Path | None) -> tuple[Crosswalk, ...]:
+    refs = [value] if isinstance(value, str) else value
+    if not isinstance(refs, list) or not all(isinstance(r, str) and r for r in refs):
+        raise ConfigError(f"{where}: expected a crosswalk name or path, or a list of them")
+    out = []
+    for ref in refs:
+        xw = crosswalks.load(ref, None if base is None else str(base))
+        if name not in xw.targets():
+            raise ConfigError(
+                f"{where}: crosswalk {ref!r} has no rows for {name}",
+                hint=f"it maps into: {', '.join(xw.targets())}",
+            )
+        out.append(xw)
+    return tuple(out)
+
+
+def _field_spec(name: str, value: Any, where: str, base: Path | None = None) -> FieldSpec:
     if isinstance(value, str):
         value = {"column": value}
     data = _mapping(value, where)
@@ -222,6 +243,8 @@ def _field_spec(name: str, value: Any, where: str) -> FieldSpec:
     if asku is not None:
         asku = _choice(asku, ASKU_MEANINGS, f"{where}.asku_means")
     sys_col = data.get("system_column")
+    xwalks = () if data.get("crosswalk") is None else _crosswalks(
+        data["crosswalk"], name, f"{where}.crosswalk", base)
     return FieldSpec(
         field=name,
         column=str(data["column"]),
@@ -230,6 +253,7 @@ def _field_spec(name: str, value: Any, where: str) -> FieldSpec:
         system_column=None if sys_col is None else _str(sys_col, f"{where}.system_column"),
         date_format=None if fmt is None else _str(fmt, f"{where}.format"),
         asku_means=asku,
+        crosswalks=xwalks,
     )
 
 
@@ -307,8 +331,9 @@ def from_dict(data: Any, *, where: str = "profile", path: Path | None = None,
     if "version" in d and d["version"] != 1:
         raise ConfigError(f"{where}.version: only version 1 is supported, got {d['version']!r}")
     raw_fields = _mapping(d.get("fields", {}), f"{where}.fields")
+    base = path.parent if path is not None else None
     fields = {
-        _canonical_field(k, f"{where}.fields"): _field_spec(k, v, f"{where}.fields.{k}")
+        _canonical_field(k, f"{where}.fields"): _field_spec(k, v, f"{where}.fields.{k}", base)
         for k, v in raw_fields.items()
     }
     not_collected = tuple(

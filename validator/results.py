@@ -110,6 +110,9 @@ class FieldSummary:
     counts: Mapping[str, int]
     mapped_tokens: tuple[Mapping[str, Any], ...] = ()
     reason: str = ""
+    crosswalks: tuple[Mapping[str, Any], ...] = ()
+    unmapped: tuple[Mapping[str, Any], ...] = ()
+    unmapped_other: Mapping[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form."""
@@ -121,6 +124,9 @@ class FieldSummary:
             "rows": self.rows,
             "counts": dict(self.counts),
             "mapped_tokens": [dict(m) for m in self.mapped_tokens],
+            "crosswalks": [dict(c) for c in self.crosswalks],
+            "unmapped": [dict(u) for u in self.unmapped],
+            "unmapped_other": dict(self.unmapped_other),
             "reason": self.reason,
         }
 
