@@ -96,6 +96,27 @@ def _fields_table(fields: Iterable[FieldSummary]) -> list[str]:
     return lines
 
 
+def _mapping(fields: Iterable[FieldSummary]) -> list[str]:
+    """Crosswalk row counts and unmapped source values (codes and category strings only)."""
+    lines: list[str] = []
+    for f in fields:
+        for x in f.crosswalks:
+            lines.append(f"- `{f.field}`: crosswalk `{x['crosswalk']}` mapped "
+                         f"{_n(x['rows_mapped'])} rows ({_n(x['values_mapped'])} distinct values)")
+        if f.unmapped or f.unmapped_other:
+            shown = ", ".join(f"`{_cell(u['value'])}` ({_n(u['rows'])})" for u in f.unmapped)
+            other = f.unmapped_other
+            rest = (f"{_n(other['values'])} other values on {_n(other['rows'])} rows, not shown"
+                    if other else "")
+            lines.append(f"- `{f.field}` unmapped: " + "; ".join(p for p in (shown, rest) if p))
+    if not lines:
+        return []
+    return ["## Crosswalks and unmapped values", "",
+            "Values not in the field's standard code set, by rows. Only values shared by at "
+            "least 5 rows are shown (they are codes or category strings, not free text).", "",
+            *lines, ""]
+
+
 def _results_table(results: Iterable[CheckResult]) -> list[str]:
     lines = ["| status | check | field | severity | numerator | denominator | % | threshold |",
              "|---|---|---|---|---|---|---|---|"]
@@ -183,6 +204,7 @@ def render_markdown(report: Report) -> str:
                   for r in findings]
         lines.append("")
     lines += ["## Absent-reason mix per field", "", *_fields_table(report.fields), ""]
+    lines += _mapping(report.fields)
     lines += ["## All checks", "", *_results_table(sorted(overall, key=_rank)), ""]
     na = [r for r in overall if r.status is Status.NOT_APPLICABLE]
     if na:
