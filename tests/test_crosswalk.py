@@ -39,13 +39,17 @@ def test_parse_and_lookup() -> None:
     assert xw.lookup("race_codes", "BLACK/WHITE") == ("2054-5", "2106-3")
     assert xw.lookup("ethnicity_code", "White") == ("@unknown",)
     assert xw.lookup("race_codes", "ASIAN") is None
+    hispanic_as_race = _parse("CMS,5,race_codes,2135-2,,\n")
+    assert hispanic_as_race.lookup("race_codes", "5") == ("2135-2",)
     assert len(xw.sha256) == 64
 
 
 @pytest.mark.parametrize(("body", "message"), [
-    ("X,W,race_codes,9999-9,,\n", "line 2: target code '9999-9' is not in the race_codes"),
-    ("X,W,race_codes,2135-2,,\n", "not in the race_codes value set"),
-    ("X,W,ethnicity_code,2106-3,,\n", "not in the ethnicity_code value set"),
+    ("X,W,race_codes,9999-9,,\n", "line 2: target code '9999-9' is not valid for race_codes "
+     "(it takes CDC Race & Ethnicity codes)"),
+    ("X,W,race_codes,1000-9,,\n", "'1000-9' is not valid for race_codes"),
+    ("X,W,ethnicity_code,2106-4,,\n", "'2106-4' is not valid for ethnicity_code"),
+    ("X,W,sex_admin,F,,\n", "'F' is not valid for sex_admin (it takes the administrative_gender"),
     ("X,English,lang_spoken_pref,english,,\n", "'english' is not a valid BCP 47 language tag"),
     ("X,Spanish,lang_spoken_pref,es_MX,,\n", "write it as 'es-MX'"),
     ("X,W,race_codes,2106-3,,\nX,w,race_codes,2054-5,,\n",
@@ -137,6 +141,6 @@ def test_bad_crosswalk_through_cli_is_exit_2(cli: CliRunner, tmp_path: Path) -> 
     data.write_text("ID,RACE_ETH\nP1,WHITE\n")
     result = invoke(cli, "validate", data, "--profile", profile, "--out", tmp_path / "o")
     assert result.exit_code == 2
-    assert "combined.csv, line 10: target code '2028-0' is not in the race_codes value set" \
+    assert "combined.csv, line 10: target code '2028-0' is not valid for race_codes" \
         in result.stderr
     assert not (tmp_path / "o").exists()

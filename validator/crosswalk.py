@@ -39,9 +39,20 @@ _PROFICIENCY = frozenset({"very_well", "well", "not_well", "not_at_all"})
 _AMBIGUOUS = {tokens.key(d): codes for d, codes in cdcrec.AMBIGUOUS_DISPLAYS.items()}
 
 
+def _cdcrec_code(code: str) -> bool:
+    return cdcrec.is_code(code) and not cdcrec.is_abstract(code)
+
+
 def code_check(field_name: str) -> Callable[[str], bool] | None:
-    """A membership test for standard codes of a field, or None when it has no value set."""
+    """A membership test for standard codes of a field, or None when it has no value set.
+
+    CDCREC-coded fields accept any (non-abstract) CDCREC code: a crosswalk translates
+    faithfully, so a local 'Hispanic' race code becomes 2135-2 in the race field, where
+    RACE.NOT_ETHNICITY_CODE and RACE.VALUESET report it, instead of being repaired silently.
+    """
     fdef = FIELDS[field_name]
+    if fdef.system == "cdcrec":
+        return _cdcrec_code
     if fdef.valueset:
         codes = valuesets.load(fdef.valueset).codes
         return codes.__contains__
@@ -91,8 +102,10 @@ def _check_target(where: str, line: int, target_field: str, item: str) -> None:
             hint = (f"write it as {std!r}" if std else
                     "use a registered BCP 47 tag such as en, es, zh-Hant, yue, ase")
             raise _fail(where, line, f"{item!r} is not a valid BCP 47 language tag", hint)
-        raise _fail(where, line, f"target code {item!r} is not in the {target_field} value set "
-                    f"({fdef.valueset or 'project vocabulary'})",
+        allowed = ("CDC Race & Ethnicity codes" if fdef.system == "cdcrec"
+                   else f"the {fdef.valueset or 'project'} value set")
+        raise _fail(where, line, f"target code {item!r} is not valid for {target_field} "
+                    f"(it takes {allowed})",
                     hint="run `real-validator explain` on the field's checks, or see "
                     "validator/valuesets/ for the allowed codes")
 
