@@ -174,6 +174,38 @@ def run(checkpoint: Path, quiet: bool) -> None:
                     input_format=cp.input.get("format"))
 
 
+@main.group()
+def profile() -> None:
+    """Work with profiles (see docs/profile.md)."""
+
+
+@profile.command("draft")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--sample", default=50_000, show_default=True,
+              help="Rows read to compute value frequencies.")
+@click.option("--crosswalk-out", type=click.Path(path_type=Path),
+              help="Also write the proposed crosswalk rows to this CSV file.")
+@guarded
+def profile_draft(path: Path, sample: int, crosswalk_out: Path | None) -> None:
+    """Draft a profile for PATH on stdout, every mapping marked GUESS.
+
+    Guesses come from header names and value frequencies (aggregates only); values that are
+    not standard codes become proposed crosswalk rows.
+
+    \b
+    Example:
+      real-validator profile draft extract.csv > profile.yaml
+    """
+    from validator import draft
+    from validator.report import write_atomic
+
+    guesses, unmapped = draft.draft(path, sample=sample)
+    click.echo(draft.render(guesses, unmapped), nl=False)
+    if crosswalk_out is not None:
+        write_atomic(crosswalk_out, draft.crosswalk_csv(guesses))
+        _echo_err(f"wrote {crosswalk_out}")
+
+
 @main.command()
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
               show_default=True)
