@@ -29,16 +29,23 @@ from great_expectations.expectations.row_conditions import Column  # noqa: E402
 from validator import catalog  # noqa: E402
 from validator.engine.gx_expectations import (  # noqa: E402
     ExpectColumnListValuesToBeInSet,
+    ExpectColumnListValuesToBeValidBcp47,
     ExpectColumnListValuesToBeValidCdcrecCodes,
     ExpectColumnListValuesToNotBeInSet,
 )
 from validator.engine.rules._codes import HISPANIC_PATTERN  # noqa: E402
+from validator.spd15 import SOME_OTHER_RACE_CODES, SOME_OTHER_RACE_PATTERN  # noqa: E402
 
 RACE = ("race_codes", "race_omb", "race_detailed")
 ETH = ("ethnicity_code", "ethnicity_detailed")
 RACE_VALUESET = {"race_codes": "cdcrec_race", "race_omb": "omb_race_with_other",
                  "race_detailed": "race_detailed"}
 ETH_VALUESET = {"ethnicity_code": "ethnicity_omb", "ethnicity_detailed": "ethnicity_detailed"}
+LANGUAGE = ("lang_spoken_pref", "lang_written_pref", "lang_home", "caregiver_lang_spoken_pref",
+            "caregiver_lang_written_pref")
+INTERPRETER = ("interpreter_needed", "caregiver_interpreter_needed")
+RE24_VALUESET = {"race_ethnicity_2024": "spd15_2024_minimum",
+                 "race_ethnicity_2024_detailed": "spd15_2024_detailed"}
 
 
 def _meta(check_id: str, field: str | list[str], count: str) -> dict[str, Any]:
@@ -127,12 +134,50 @@ def ethnicity() -> list[Any]:
     return out
 
 
+def combined_2024() -> list[Any]:
+    """Combined race/ethnicity expectations (DOMAIN.md §3.4, profile spd15_2024). Completeness,
+    detail roll-up, detail collection and bridging are pandas rules (engine/rules/spd15.py)."""
+    out: list[Any] = []
+    for f, valueset in RE24_VALUESET.items():
+        cid = "RE24.VALUESET"
+        out.append(ExpectColumnListValuesToBeInSet(
+            column=f, value_set=_param(valueset), severity=_sev(cid),
+            meta=_meta(cid, f, "nonmissing")))
+    cid = "RE24.NO_SOR"
+    out.append(ExpectColumnListValuesToNotBeInSet(
+        column="race_ethnicity_2024", value_set=list(SOME_OTHER_RACE_CODES),
+        pattern=SOME_OTHER_RACE_PATTERN, severity=_sev(cid),
+        meta=_meta(cid, "race_ethnicity_2024", "nonmissing")))
+    return out
+
+
+def language() -> list[Any]:
+    """Language and interpreter-need expectations (DOMAIN.md §3.5); the other language rules
+    are pandas rules (validator/engine/rules/language.py)."""
+    out: list[Any] = []
+    for f in LANGUAGE:
+        cid = "LANG.BCP47_WELLFORMED"
+        out.append(ExpectColumnListValuesToBeValidBcp47(
+            column=f, severity=_sev(cid), meta=_meta(cid, f, "nonmissing")))
+    for f in INTERPRETER:
+        cid = "LANG.INTERPRETER_VALUESET"
+        out.append(ExpectColumnListValuesToBeInSet(
+            column=f, value_set=_param("interpreter_needed"), severity=_sev(cid),
+            meta=_meta(cid, f, "nonmissing")))
+    return out
+
+
 SUITES = {
     "preflight": ("Dataset-level preflight checks evaluated by GX.", preflight),
     "race": ("Race: completeness, value sets, code format, roots, Hispanic-as-race, "
              "OMB categories (DOMAIN.md §3.2).", race),
     "ethnicity": ("Ethnicity: completeness, value sets, code format, detailed consistency "
                   "(DOMAIN.md §3.3).", ethnicity),
+    "language": ("Language and interpreter need: BCP 47 tags, interpreter-need value set "
+                 "(DOMAIN.md §3.5).", language),
+    "combined_2024": ("Combined race/ethnicity (SPD-15 2024): value sets of the minimum and "
+                      "detailed categories, no 'Some other race' (DOMAIN.md §3.4).",
+                      combined_2024),
 }
 
 

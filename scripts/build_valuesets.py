@@ -456,6 +456,51 @@ def build_race_detailed(name: str, sources: Sources) -> Built:
     )
 
 
+#: SPD-15 2024 minimum categories as CDCREC v1.2 codes (DOMAIN §2.3; MENA has no category code
+#: in v1.2, so its detailed code 2118-8 stands for it) and their 2024 names.
+SPD15_2024_MINIMUM = {
+    "1002-5": "American Indian or Alaska Native",
+    "2028-9": "Asian",
+    "2054-5": "Black or African American",
+    "2135-2": "Hispanic or Latino",
+    "2118-8": "Middle Eastern or North African",
+    "2076-8": "Native Hawaiian or Pacific Islander",
+    "2106-3": "White",
+}
+SPD15_MENA = "2118-8"
+
+
+def build_spd15_2024_minimum(name: str, sources: Sources) -> Built:
+    """The 7 SPD-15 2024 minimum categories as CDCREC codes, with their 2024 names."""
+    res = sources.get(CDCREC_FILE)
+    cdc = {r["code"]: r for r in cdcrec_rows(res)}
+    rows = [{"code": c, "display": cdc[c]["display"], "system": CDCREC_SYSTEM, "label_2024": label}
+            for c, label in SPD15_2024_MINIMUM.items()]
+    return made(
+        name,
+        res,
+        rows,
+        url=None,
+        title="SPD-15 2024 minimum categories as CDCREC v1.2 codes (MENA = 2118-8)",
+        derivation="DOMAIN.md §2.3: " + ", ".join(SPD15_2024_MINIMUM),
+    )
+
+
+def build_spd15_2024_detailed(name: str, sources: Sources) -> Built:
+    """CDCREC detailed codes of both trees (level 3 and below) except 2118-8 (a 2024 category)."""
+    res = sources.get(CDCREC_FILE)
+    rows = [{"code": r["code"], "display": r["display"], "system": r["system"], "tree": r["tree"]}
+            for r in cdcrec_rows(res) if int(r["level"]) >= 3 and r["code"] != SPD15_MENA]
+    return made(
+        name,
+        res,
+        rows,
+        url=None,
+        title="SPD-15 2024 detailed categories as CDCREC v1.2 detailed codes (race and ethnicity)",
+        derivation=f"{CDCREC_FILE} codes of level 3-7 minus {SPD15_MENA}",
+    )
+
+
 VSAC = "vsac/ValueSet-2.16.840.1.{}.json"
 PHIN = "phinvads/ValueSet-2.16.840.1.114222.4.11.{}.json"
 
@@ -463,6 +508,8 @@ SPECS: dict[str, tuple[Builder, int]] = {
     "cdcrec": (build_cdcrec, 966),
     "cdcrec_race": (from_valueset(RACE_VS_FILE), 921),
     "race_detailed": (build_race_detailed, 915),
+    "spd15_2024_minimum": (build_spd15_2024_minimum, 7),
+    "spd15_2024_detailed": (build_spd15_2024_detailed, 955),
     "omb_race_1997": (from_valueset(VSAC.format("113883.3.2074.1.1.3")), 5),
     "omb_race_with_other": (from_valueset(VSAC.format("114222.4.11.836")), 6),
     "ethnicity_omb": (from_valueset(VSAC.format("114222.4.11.837")), 2),
@@ -560,6 +607,10 @@ def cross_check(built: dict[str, Built], sources: Sources) -> None:
     hispanic = {c for c, r in cdcrec.items() if r["category"] == HISPANIC} - {HISPANIC}
     if {r["code"] for r in built["ethnicity_detailed"].rows} != hispanic:
         raise BuildError("ethnicity_detailed differs from the CDCREC descendants of 2135-2")
+    detailed_2024 = {r["code"] for r in built["spd15_2024_detailed"].rows}
+    if detailed_2024 != ({r["code"] for r in built["race_detailed"].rows} | hispanic) - {
+            SPD15_MENA}:
+        raise BuildError("spd15_2024_detailed differs from race_detailed + ethnicity_detailed")
     for name, b in built.items():
         for row in b.rows:
             if row["system"] != CDCREC_SYSTEM:

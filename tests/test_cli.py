@@ -119,10 +119,10 @@ def test_checks_lists_catalogue(cli: CliRunner) -> None:
     lines = result.output.splitlines()
     assert len(lines) == 93
     assert any(line.startswith("R-011  RACE.VALUESET") for line in lines)
-    assert any("LANG.COMPLETENESS" in line and "(planned)" in line for line in lines)
+    assert any("SDOH.SCREENING_RECORDED" in line and "(planned)" in line for line in lines)
     implemented = invoke(cli, "checks", "--implemented", "--format", "json")
     data = json.loads(implemented.output)
-    assert len(data) == 33
+    assert len(data) == 53
     assert {"rule": "R-100", "check_id": "AGE.COMPUTABLE"}.items() <= data[-1].items()
 
 

@@ -23,6 +23,7 @@ from validator.normalize import Normalized, normalize
 from validator.profile import Profile, ThresholdOverride
 from validator.results import Report, Severity
 from validator.summary import field_summaries
+from validator.tabulate import tabulate
 from validator.thresholds import load_thresholds
 
 Source = str | Path | pd.DataFrame | pa.Table
@@ -221,5 +222,6 @@ def validate(
             + [{"check_id": c, "reason": "suite not selected"} for c, d in
                catalog.load().items() if d.implemented and c not in checks]
         ),
+        tabulation=tabulate(data, prof),
     )
 

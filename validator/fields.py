@@ -44,6 +44,8 @@ VALUESETS: dict[str, str] = {
     "race_detailed": "race_detailed",
     "ethnicity_code": "ethnicity_omb",
     "ethnicity_detailed": "ethnicity_detailed",
+    "race_ethnicity_2024": "spd15_2024_minimum",
+    "race_ethnicity_2024_detailed": "spd15_2024_detailed",
     "sex_admin": "administrative_gender",
     "sex": "sex",
     "sex_at_birth": "birth_sex",
@@ -156,12 +158,13 @@ ETHNICITY_FIELDS = ("ethnicity_code", "ethnicity_detailed")
 CDCREC_FIELDS = (*RACE_FIELDS, *ETHNICITY_FIELDS)
 COLLECTED_DATE_FIELDS = tuple(f"{p}_collected_date" for p in _RESPONDENTS)
 
-#: Fields the core gate requires unless a profile declares them not collected. A required
-#: field that is missing makes its completeness check FAIL (a missing optional field is
-#: NOT_APPLICABLE). Race is satisfied by any of ``RACE_FIELDS``.
-REQUIRED_GROUPS: dict[str, tuple[str, ...]] = {
-    "race": RACE_FIELDS,
-    "ethnicity": ETHNICITY_FIELDS,
+#: Fields the core gate requires unless a profile declares them not collected, per declared
+#: standard (profile ``standard``). A required field that is missing makes its completeness
+#: check FAIL (a missing optional field is NOT_APPLICABLE). Under omb1997 race is satisfied by
+#: any of ``RACE_FIELDS``; under spd15_2024 the combined question is required instead.
+REQUIRED_GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
+    "omb1997": {"race": RACE_FIELDS, "ethnicity": ETHNICITY_FIELDS},
+    "spd15_2024": {"race_ethnicity_2024": ("race_ethnicity_2024",)},
 }
 
 

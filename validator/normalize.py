@@ -32,6 +32,29 @@ SEP = "|"
 #: (the rewrite is counted per field, so conformance rules can report pre-normalization counts).
 STANDARDIZERS: dict[str, Callable[[str], str | None]] = {"bcp47": languages.standardize}
 
+#: Per-system overlay on the (global) absent-value lexicon, applied after the built-in lexicon
+#: and before profile ``absent_values``. BCP 47 special tags (R-064): und -> unknown, mis
+#: (uncoded language) -> other, zxx -> not_applicable. None removes a key in that system: NAV
+#: is ISO 639-2 Navajo in a language field, not the NullFlavor "temporarily unavailable".
+SYSTEM_ABSENT_VALUES: dict[str, dict[str, str | None]] = {
+    "bcp47": {"UND": "unknown", "MIS": "other", "ZXX": "not_applicable", "NAV": None},
+}
+
+#: Per-field code translations (item key -> code), like systems.TRANSLATIONS but bound to the
+#: field: interpreter-need booleans become the SNOMED CT answers of VSAC ...1267.16 (R-068).
+_YES_NO = {k: "373066001" for k in ("YES", "Y", "TRUE", "T", "1")} | {
+    k: "373067005" for k in ("NO", "N", "FALSE", "F", "0")}
+FIELD_TRANSLATIONS: dict[str, dict[str, str]] = {
+    "interpreter_needed": _YES_NO, "caregiver_interpreter_needed": _YES_NO}
+
+#: ACS/Census English-proficiency answers (DOMAIN §2.1) and accepted spellings (R-070).
+PROFICIENCY_VALUES = {
+    **{s: "very_well" for s in ("very well", "very_well", "very-well")},
+    "well": "well",
+    **{s: "not_well" for s in ("not well", "not_well", "not-well")},
+    **{s: "not_at_all" for s in ("not at all", "not_at_all", "not-at-all")},
+}
+
 #: Project vocabulary for ``*_source`` fields (DOMAIN §2.1) and accepted synonyms.
 SOURCE_VALUES = {
     "self": "self", "self-reported": "self", "self reported": "self", "patient": "self",
@@ -234,6 +257,8 @@ def _parse_enum(value: str, name: str, lex: Mapping[str, str], asku: str,
     v = " ".join(value.split()).lower()
     if name.endswith("_source"):
         v = SOURCE_VALUES.get(v, v)
+    elif name.endswith("english_proficiency"):
+        v = PROFICIENCY_VALUES.get(v, v)
     return Unique(informative=(v,), state=tokens.INFORMATIVE)
 
 
@@ -297,6 +322,24 @@ def _lexicon(profile: Profile) -> dict[str, str]:
     return lex
 
 
+def _system_lexicon(lex: Mapping[str, str], system: str | None,
+                    profile: Profile) -> Mapping[str, str]:
+    """``lex`` with the overlay of ``system`` applied (profile absent_values still win)."""
+    overlay = SYSTEM_ABSENT_VALUES.get(system or "")
+    if not overlay:
+        return lex
+    declared = {tokens.key(v) for values in profile.absent_values.values() for v in values}
+    out = dict(lex)
+    for k, tok in overlay.items():
+        if k in declared:
+            continue
+        if tok is None:
+            out.pop(k, None)
+        else:
+            out[k] = tok
+    return out
+
+
 def _asku_meaning(profile: Profile, spec: FieldSpec) -> str:
     return spec.asku_means or profile.asku_means or "asked_unknown"
 
@@ -305,7 +348,7 @@ def normalize_field(raw: pd.Series, spec: FieldSpec, profile: Profile,
                     system_raw: pd.Series | None = None,
                     lex: Mapping[str, str] | None = None) -> NormalizedField:
     """Normalize one column (``raw`` holds strings or nulls)."""
-    lex = lex if lex is not None else _lexicon(profile)
+    lex = _system_lexicon(lex if lex is not None else _lexicon(profile), spec.system, profile)
     kind = FIELDS[spec.field].kind
     if kind is Kind.ID:
         return _normalize_id(raw, spec)
@@ -314,7 +357,8 @@ def normalize_field(raw: pd.Series, spec: FieldSpec, profile: Profile,
     asku = _asku_meaning(profile, spec)
     mapper = _Mapper(
         field=spec.field, delimiter=spec.delimiter, lexicon=lex, asku=asku,
-        translation=TRANSLATIONS[spec.system][1] if spec.system in TRANSLATIONS else None,
+        translation=TRANSLATIONS[spec.system][1] if spec.system in TRANSLATIONS
+        else FIELD_TRANSLATIONS.get(spec.field),
         crosswalks=spec.crosswalks, standardize=STANDARDIZERS.get(spec.system or ""),
     )
     parsed: list[Unique] = []

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from enum import Enum
 from typing import Any
 
-REPORT_SCHEMA_VERSION = "1.0"
+REPORT_SCHEMA_VERSION = "1.1"
 
 
 class Status(str, Enum):
@@ -164,6 +164,7 @@ class Report:
     results: tuple[CheckResult, ...]
     fields: tuple[FieldSummary, ...]
     disabled: tuple[Mapping[str, str], ...] = ()
+    tabulation: Mapping[str, Any] = field(default_factory=dict)
     schema_version: str = REPORT_SCHEMA_VERSION
 
     @property
@@ -214,4 +215,5 @@ class Report:
             "fields": {f.field: f.to_dict() for f in self.fields},
             "results": [r.to_dict() for r in self.results],
             "disabled_checks": [dict(d) for d in self.disabled],
+            "tabulation": dict(self.tabulation),
         }

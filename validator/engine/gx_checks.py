@@ -4,8 +4,8 @@ columns exist, prepare the frame GX sees, and read GX's counts as measurements."
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
@@ -18,7 +18,7 @@ from validator.engine.measures import Measurement, RuleContext
 from validator.fields import ETHNICITY_FIELDS, RACE_FIELDS
 from validator.normalize import STRING
 
-SUITES = ("preflight", "race", "ethnicity")
+SUITES = ("preflight", "race", "ethnicity", "combined_2024", "language")
 COUNT_MODES = ("rate", "nonmissing", "all", "all_with_missing")
 
 
@@ -143,3 +143,23 @@ def measurement(outcome: GxOutcome, count: str) -> Measurement:
     if count == "all_with_missing":
         return Measurement(u + m, e, {"missing": m})
     raise ValueError(f"unknown count mode {count!r}")
+
+
+#: Detail masks added to a GX-backed result (GX returns counts only): check id ->
+#: ``fn(ctx, field)`` -> {detail name: row mask}. Registered by rule modules, e.g.
+#: LANG.BCP47_WELLFORMED reports how many rows the normalizer rewrote.
+DETAILS: dict[str, Callable[[RuleContext, str], Mapping[str, np.ndarray]]] = {}
+
+
+def with_details(ctx: RuleContext, check_id: str, field: str | None, m: Measurement,
+                 rows: np.ndarray) -> Measurement:
+    """``m`` plus the registered detail counts of ``check_id`` within ``rows``."""
+    fn = DETAILS.get(check_id)
+    if fn is None or field is None:
+        return m
+    key = ("gx_details", check_id, field)
+    if key not in ctx.cache:
+        ctx.cache[key] = fn(ctx, field)
+    masks: Mapping[str, np.ndarray] = ctx.cache[key]  # type: ignore[assignment]
+    counts = {name: int((mask & rows).sum()) for name, mask in masks.items()}
+    return replace(m, details={**m.details, **counts})

@@ -71,7 +71,7 @@ def _missing_reason(ctx: RuleContext, check: CheckDef) -> tuple[str, bool]:
     declared = [f for f in fields if f in ctx.profile.not_collected]
     if declared:
         return f"{', '.join(declared)} declared not collected in the profile", False
-    for group, members in REQUIRED_GROUPS.items():
+    for group, members in REQUIRED_GROUPS.get(ctx.profile.standard, {}).items():
         if check.category == "completeness" and set(fields) == set(members):
             return (
                 f"required field {group} ({' / '.join(members)}) is not in the input; "
@@ -104,6 +104,10 @@ def _plan_check(ctx: RuleContext, check: CheckDef, gx_fields: Mapping[str, list[
                   f"{ctx.profile.standard}")
         return [_Plan(check, first, fixed=lambda s: not_applicable(check, first, s, reason))]
     if spec is not None and spec.single:
+        if spec.result_field in ctx.profile.not_collected:
+            reason = f"{spec.result_field} declared not collected in the profile"
+            return [_Plan(check, spec.result_field, fixed=lambda s: not_applicable(
+                check, spec.result_field, s, reason))]
         return [_Plan(check, spec.result_field, rule=spec)]
     if not check.fields:
         return [_Plan(check, None, rule=spec)]
@@ -195,6 +199,7 @@ def _result(ctx: RuleContext, plan: _Plan, label: str | None, rows: np.ndarray,
             return error(check, plan.field, label,
                          "GX could not evaluate this check (details withheld: they may quote data)")
         m = gx_checks.measurement(found[0], gx_list[plan.gx[0]].count)
+        m = gx_checks.with_details(ctx, check.check_id, plan.field, m, rows)
         return judge(check, m, t, field=plan.field, stratum=label)
     measure = _cached_rule(ctx, plan)
     if isinstance(measure, str):

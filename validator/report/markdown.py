@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from validator import catalog
 from validator.judge import format_percent
+from validator.report.tabulation_md import render_tabulation
 from validator.results import CheckResult, FieldSummary, Report, Status
 
 _DEFICIENT = (Status.ERROR, Status.FAIL, Status.WARN)
@@ -212,6 +213,7 @@ def render_markdown(report: Report) -> str:
         lines += [f"- `{_label(r)}`: {_cell(r.reason)}" for r in na]
         lines.append("")
     lines += _strata(list(report.results))
+    lines += render_tabulation(report.tabulation)
     lines += _parameters(report)
     lines += ["Counts and public codes only: this report holds no identifier, no free text "
               "and no value from an unmapped column.", ""]

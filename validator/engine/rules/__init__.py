@@ -38,6 +38,14 @@ def rule(check_id: str, *, single: bool = False,
 
 def load_all() -> dict[str, RuleSpec]:
     """Import every rule module (registration happens at import) and return the registry."""
-    from validator.engine.rules import absent, age, ethnicity, preflight, race  # noqa: F401
+    from validator.engine.rules import (  # noqa: F401
+        absent,
+        age,
+        ethnicity,
+        language,
+        preflight,
+        race,
+        spd15,
+    )
 
     return REGISTRY

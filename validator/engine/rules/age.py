@@ -36,9 +36,19 @@ def _ymd(nf: NormalizedField) -> tuple[np.ndarray, np.ndarray]:
     return year[nf.codes], md[nf.codes]
 
 
-def age_in_years(ctx: RuleContext, nf: NormalizedField) -> np.ndarray:
-    """Completed years of age at the extract date (as_of), per row; -1 without a birth date."""
+def age_in_years(ctx: RuleContext, nf: NormalizedField,
+                 at: NormalizedField | None = None) -> np.ndarray:
+    """Completed years of age per row; -1 without a birth date.
+
+    Age at the extract date (as_of), or, when ``at`` (a date field such as
+    ``lang_collected_date``) is given, at that date on the rows where it holds one.
+    """
     by, bmd = _ymd(nf)
+    if at is not None:
+        at_extract = age_in_years(ctx, nf)
+        ay, amd = _ymd(at)
+        at_date = ay - by - (amd < bmd).astype(np.int64)
+        return np.where((by >= 0) & (ay >= 0), at_date, at_extract)
     if ctx.as_of_rows is None:
         ay = np.full(ctx.n_rows, ctx.as_of.year, dtype=np.int64)
         amd = np.full(ctx.n_rows, ctx.as_of.month * 100 + ctx.as_of.day, dtype=np.int64)

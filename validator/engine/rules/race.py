@@ -8,7 +8,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from validator import cdcrec
+from validator import cdcrec, spd15
 from validator.catalog import CheckDef
 from validator.engine.measures import (
     GroupMeasure,
@@ -294,12 +294,14 @@ def stable_over_time(ctx: RuleContext, check: CheckDef, field: str) -> GroupMeas
 def mena_profile(ctx: RuleContext, check: CheckDef, field: str) -> RowMeasure:
     """Records with Middle Eastern/North African or Arab detailed codes (2118-8 subtree, 2129-5)."""
     nf = ctx.require(field)
-    mena = set(cdcrec.MENA_CODES) | {cdcrec.ARAB}
+    mena = spd15.remapped_from_white()
     hits = nf.flag(lambda u: bool(mena.intersection(u.informative)))
     if ctx.profile.standard == "omb1997":
         note = "reported under White (OMB 1997 has no MENA category)"
     else:
-        note = "tabulated as MENA and removed from White (SPD-15 2024)"
+        afghan = spd15.LABELS[spd15.AFGHANISTANI_CATEGORY]
+        note = (f"tabulated as MENA (2126-1 Afghanistani as {afghan}) and removed from White "
+                "(SPD-15 2024; roll-up in validator/spd15.py)")
     return RowMeasure(nf.informative_mask(), hits, note=note)
 
 
