@@ -35,6 +35,7 @@ lint: dev
 	$(BIN)/ruff check .
 	$(BIN)/python scripts/build_suites.py --check
 	$(BIN)/python scripts/gen_docs.py --check
+	$(BIN)/python scripts/build_crosswalks.py --check
 
 ## Regenerate checked-in data (value sets need ../shared/codesystems).
 suites: dev
