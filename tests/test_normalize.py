@@ -87,6 +87,8 @@ def test_hl7v2_0189_translation() -> None:
     ("20100513", (dt.date(2010, 5, 13), None)),
     ("13/05/2010", (None, "day_month_order")),
     ("5/13/10", (None, "two_digit_year")),
+    ("3/5/94 0:00", (None, "two_digit_year")),
+    ("13/05/2010 10:30", (None, "day_month_order")),
     ("05/13/2010", (None, "not_iso_format")),
     ("40123", (None, "spreadsheet_serial_number")),
     ("2011-02-30", (None, "impossible_date")),

@@ -241,9 +241,6 @@ def test_mimic_iii_spreadsheet_round_trip_dates() -> None:
     assert result.details["implausible_age"] == 8
 
 
-@pytest.mark.xfail(strict=True, reason="validator bug: a date with a time part ('3/5/94 0:00') "
-                   "is classified unparseable, not two_digit_year (normalize._SLASHED anchors "
-                   "the year at the end of the string)")
 def test_mimic_iii_spreadsheet_round_trip_dates_are_two_digit_years() -> None:
     result = _check(_run("mimic_iii_demo_patients_excel"), "AGE.COMPUTABLE", "birth_date")
     assert result.details.get("two_digit_year") == 92  # P§1: 51 + 22 + 13 + 6
