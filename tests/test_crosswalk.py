@@ -144,3 +144,19 @@ def test_bad_crosswalk_through_cli_is_exit_2(cli: CliRunner, tmp_path: Path) -> 
     assert "combined.csv, line 10: target code '2028-0' is not valid for race_codes" \
         in result.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_r030_counts_crosswalk_rows_and_resolved_ambiguous_displays(tmp_path: Path) -> None:
+    xw = tmp_path / "x.csv"
+    xw.write_text(HEADER + "E,Dominican,ethnicity_detailed,2184-0,ethnicity,\n"
+                  "E,Hispanic,ethnicity_code,2135-2,,\nE,White,race_codes,2106-3,,\n")
+    profile = tmp_path / "p.yaml"
+    profile.write_text("fields:\n  race_codes: {column: R, crosswalk: x.csv}\n"
+                       "  ethnicity_code: {column: E, crosswalk: x.csv}\n"
+                       "  ethnicity_detailed: {column: D, crosswalk: x.csv}\n")
+    frame = pd.DataFrame({"R": ["White"], "E": ["Hispanic"], "D": ["Dominican"]})
+    report = validator.validate(frame, profile=profile, as_of_date="2026-11-01")
+    r = report.result("RACE.AMBIGUOUS_CROSSWALK")
+    assert (r.numerator, r.denominator, r.status) == (0, 3, Status.PASS)
+    assert r.details == {"crosswalks": 1, "ambiguous_resolved_by_tree": 1}
+    assert report.field_summary("ethnicity_detailed").counts["informative"] == 1

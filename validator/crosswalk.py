@@ -71,6 +71,11 @@ class Crosswalk:
     sha256: str
     source_systems: tuple[str, ...]
     mappings: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+    ambiguous: tuple[tuple[str, str], ...] = ()  # (target field, display) resolved by tree
+
+    def rows(self, fields: tuple[str, ...] | None = None) -> int:
+        """Number of mappings (into ``fields``, or into every field)."""
+        return sum(len(t) for f, t in self.mappings.items() if fields is None or f in fields)
 
     def targets(self) -> tuple[str, ...]:
         """Target fields this crosswalk feeds."""
@@ -110,11 +115,12 @@ def _check_target(where: str, line: int, target_field: str, item: str) -> None:
                     "validator/valuesets/ for the allowed codes")
 
 
-def _check_tree(where: str, line: int, key: str, tree: str, items: list[str]) -> None:
+def _check_tree(where: str, line: int, key: str, tree: str, items: list[str]) -> bool:
+    """Refuse an ambiguous display without a tree; True when one was resolved by its tree."""
     if key not in _AMBIGUOUS:
         if tree and tree not in ("race", "ethnicity"):
             raise _fail(where, line, f"tree must be race or ethnicity, not {tree!r}")
-        return
+        return False
     if tree not in ("race", "ethnicity"):
         raise _fail(where, line, f"source value {key!r} is a display that occurs in both CDCREC "
                     "trees (R-030); say which one is meant",
@@ -123,10 +129,12 @@ def _check_tree(where: str, line: int, key: str, tree: str, items: list[str]) ->
         actual = cdcrec.tree(item)
         if actual is not None and actual != tree:
             raise _fail(where, line, f"tree says {tree} but {item} is in the {actual} tree")
+    return True
 
 
 def _parse_row(where: str, line: int, row: Mapping[str, str],
-               table: dict[str, dict[str, tuple[str, ...]]]) -> None:
+               table: dict[str, dict[str, tuple[str, ...]]],
+               ambiguous: list[tuple[str, str]]) -> None:
     for col in REQUIRED:
         if not (row.get(col) or "").strip():
             raise _fail(where, line, f"empty {col}")
@@ -138,7 +146,8 @@ def _parse_row(where: str, line: int, row: Mapping[str, str],
     items = [i.strip() for i in row["target_code"].split("|") if i.strip()]
     for item in items:
         _check_target(where, line, target_field, item)
-    _check_tree(where, line, key, (row.get("tree") or "").strip().lower(), items)
+    if _check_tree(where, line, key, (row.get("tree") or "").strip().lower(), items):
+        ambiguous.append((target_field, key))
     previous = table.setdefault(target_field, {}).get(key)
     if previous is not None:
         raise _fail(where, line, f"source value {row['source_value'].strip()!r} is mapped twice "
@@ -170,12 +179,13 @@ def parse(text: str, *, name: str, where: str) -> Crosswalk:
         detail = f"missing {', '.join(missing)}" if missing else f"unknown {', '.join(unknown)}"
         raise _fail(where, 1, f"bad header ({detail})", hint=f"columns: {', '.join(COLUMNS)}")
     table: dict[str, dict[str, tuple[str, ...]]] = {}
+    ambiguous: list[tuple[str, str]] = []
     systems: list[str] = []
     for line, row in enumerate(reader, start=2):
         row = {k.strip(): (v or "") for k, v in row.items() if k is not None}
         if not any(v.strip() for v in row.values()):
             continue
-        _parse_row(where, line, row, table)
+        _parse_row(where, line, row, table, ambiguous)
         system = row.get("source_system", "").strip()
         if system and system not in systems:
             systems.append(system)
@@ -183,7 +193,7 @@ def parse(text: str, *, name: str, where: str) -> Crosswalk:
         raise _fail(where, None, "crosswalk has no mapping rows")
     _check_chains(where, table)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return Crosswalk(name, digest, tuple(systems), table)
+    return Crosswalk(name, digest, tuple(systems), table, tuple(ambiguous))
 
 
 def shipped() -> list[str]:

@@ -21,11 +21,16 @@ HISPANIC_PATTERN = (
 )
 HISPANIC_TEXT = re.compile(HISPANIC_PATTERN, re.IGNORECASE)
 OTHER_TEXT = frozenset({"OTHER", "OTHER RACE", "SOME OTHER RACE", cdcrec.OTHER_RACE})
+#: Summary values standing for several races without naming them ("Multiple race",
+#: MIMIC's "MULTIPLE RACE/ETHNICITY" and "MULTI RACE ETHNICITY", "Two or more races", ...).
 MULTI_TEXT = re.compile(
-    r"^(MULTIPLE( RACES?)?|MULTI-?RACIAL|MULTI-?ETHNIC|TWO OR MORE( RACES)?|2\+? OR MORE( RACES)?"
-    r"|BIRACIAL|MIXED( RACE)?|MORE THAN ONE( RACE)?)$"
+    r"^(MULTIPLE|MULTI)([ /-]?(RACES?|RACIAL|ETHNIC|ETHNICITY))*$"
+    r"|^MULTI-?RACIAL(/MULTI-?ETHNIC)?$|^(TWO|2\+?) OR MORE( RACES)?$"
+    r"|^BIRACIAL$|^MIXED( RACE)?$|^MORE THAN ONE( RACE)?$"
 )
 OMOP_MULTIPLE_RACE = "44814659"
+#: PCORnet CDM RACE 06 "Multiple race": recognised when the field uses the pcornet crosswalk.
+PCORNET_MULTIPLE_RACE = "06"
 
 _CATEGORY_TEXT = {
     "1002-5": re.compile(r"AMERICAN INDIAN|ALASKA(N)? NATIVE|NATIVE AMERICAN"),

@@ -23,6 +23,7 @@ from validator.engine.rules._codes import (
     MULTI_TEXT,
     OMOP_MULTIPLE_RACE,
     OTHER_TEXT,
+    PCORNET_MULTIPLE_RACE,
     any_race_informative,
     categories,
     combine,
@@ -31,6 +32,7 @@ from validator.engine.rules._codes import (
     text_categories,
     upper,
 )
+from validator.fields import CDCREC_FIELDS
 from validator.normalize import Unique
 from validator.systems import LEGACY_CDCREC
 
@@ -217,9 +219,12 @@ def multiple_supported(ctx: RuleContext, check: CheckDef, field: str) -> GroupMe
 def multiracial_components(ctx: RuleContext, check: CheckDef, field: str) -> RowMeasure:
     """A 'Multiple race' summary value with fewer than two component categories."""
     nf = ctx.require(field)
+    codes = {OMOP_MULTIPLE_RACE}
+    if any(x.name == "pcornet" for x in nf.spec.crosswalks):
+        codes.add(PCORNET_MULTIPLE_RACE)
 
     def summary(u: Unique) -> bool:
-        return any(MULTI_TEXT.match(upper(i)) or i == OMOP_MULTIPLE_RACE for i in u.informative)
+        return any(MULTI_TEXT.match(upper(i)) or i in codes for i in u.informative)
 
     scope = nf.flag(summary)
     hits = nf.flag(lambda u: summary(u) and _category_count(u) < 2)
@@ -305,10 +310,20 @@ def mena_profile(ctx: RuleContext, check: CheckDef, field: str) -> RowMeasure:
     return RowMeasure(nf.informative_mask(), hits, note=note)
 
 
-@rule("RACE.AMBIGUOUS_CROSSWALK")
-def ambiguous_crosswalk(ctx: RuleContext, check: CheckDef, field: str) -> RowMeasure:
-    """Checks crosswalk files; none is configured for this run."""
-    raise NotApplicable("no crosswalk is configured for this run")
+@rule("RACE.AMBIGUOUS_CROSSWALK", single=True, result_field="race_codes")
+def ambiguous_crosswalk(ctx: RuleContext, check: CheckDef, field: str) -> GroupMeasure:
+    """Crosswalk rows into race/ethnicity fields that map one of the displays found in both
+    CDCREC trees without saying which tree. Loading refuses such rows (exit 2), so a run that
+    gets here counts 0 of the rows checked; the rows resolved by an explicit tree are listed."""
+    xwalks = {x.name: x for spec in ctx.profile.fields.values() for x in spec.crosswalks}
+    if not xwalks:
+        raise NotApplicable("no crosswalk is configured for this run")
+    targets = CDCREC_FIELDS
+    checked = sum(x.rows(targets) for x in xwalks.values())
+    resolved = sum(1 for x in xwalks.values() for f, _ in x.ambiguous if f in targets)
+    details = {"crosswalks": len(xwalks), "ambiguous_resolved_by_tree": resolved}
+    note = "crosswalk rows, not records; an unresolved ambiguous display fails at load"
+    return GroupMeasure(lambda rows: Measurement(0, checked, details, note=note))
 
 
 @rule("RACE.AIAN_TRIBE", single=True, result_field="tribal_affiliation")
