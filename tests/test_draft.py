@@ -71,3 +71,19 @@ def test_draft_of_a_canonical_file_validates(tmp_path: Path) -> None:
     report = validator.validate(src, profile=profile, as_of_date="2026-11-01")
     assert report.gate.passed
     assert report.profile["inferred"] is False
+
+
+def test_numeric_codes_and_flags_are_not_guessed(tmp_path: Path) -> None:
+    rows = ["id,FLAG,RACE_CD,GENDER"] + [
+        f"{i},{['Yes', 'No'][i % 2]},{(i % 3) + 1},{(i % 2) + 1}" for i in range(30)]
+    src = tmp_path / "codes.csv"
+    src.write_text("\n".join(rows) + "\n")
+    guesses, unmapped = draft.draft(src)
+    by_field = {g.field: g for g in guesses}
+    assert "lang_spoken_pref" not in by_field  # 'No' is Norwegian, but not in a yes/no flag
+    assert by_field["race_codes"].column == "RACE_CD"
+    assert by_field["sex_admin"].column == "GENDER"
+    # 1/2/3 mean different things in different feeds: no target is guessed for them
+    assert {t for _, t, _ in by_field["race_codes"].crosswalk_rows} == {"???"}
+    assert {t for _, t, _ in by_field["sex_admin"].crosswalk_rows} == {"???"}
+    assert unmapped == 1

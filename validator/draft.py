@@ -47,6 +47,7 @@ HEADER_HINTS: dict[str, tuple[str, ...]] = {
     "race_source": ("racesource",),
 }
 _LETTERS = {"H", "N", "U"}
+_YES_NO = {"YES", "NO", "Y", "N", "TRUE", "FALSE"}
 
 
 def _squash(name: str) -> str:
@@ -78,24 +79,38 @@ def _all(pred: Callable[[str], bool]) -> Callable[[str], bool]:
     return lambda v: all(pred(i) or tokens.key(i) in tokens.lexicon() for i in _items(v))
 
 
-def _race_name(value: str) -> bool:
-    return any(x.lookup("race_codes", value) for x in _name_crosswalks())
+#: Shipped crosswalks whose source values are words (category names), used to score columns.
+#: Numeric code lists (CMS, NHANES, OMOP, PCORnet) would make any 0/1/2 flag look like race;
+#: they are still used to propose crosswalk rows once a column is mapped.
+NAME_CROSSWALKS = ("race_ethnicity_names_en", "synthea", "mimic_race_ethnicity",
+                   "cdc_case_surveillance")
 
 
-def _eth_name(value: str) -> bool:
-    return any(x.lookup("ethnicity_code", value) for x in _name_crosswalks())
+def _word(item: str) -> bool:
+    return len(item) > 1 and not item.isdigit()
 
 
-def _name_crosswalks() -> list[crosswalk.Crosswalk]:
-    return [crosswalk.load(n) for n in crosswalk.shipped()]
+def _named(target: str) -> Callable[[str], bool]:
+    def test(item: str) -> bool:
+        return _word(item) and any(crosswalk.load(n).lookup(target, item)
+                                   for n in NAME_CROSSWALKS if n in crosswalk.shipped())
+    return test
 
 
-SCORERS: dict[str, Callable[[str], bool]] = {
-    "race_codes": _all(lambda i: cdcrec.tree(i) == "race" or _race_name(i)),
-    "ethnicity_code": _all(lambda i: cdcrec.tree(i) == "ethnicity" or tokens.key(i) in _LETTERS
-                           or _eth_name(i)),
-    "lang_spoken_pref": _all(lambda i: languages.standardize(i) is not None
-                             and len(i.strip()) <= 8),
+def _letters_only(stats: ColumnStats) -> float:
+    values = {tokens.key(v) for v in stats.counts if v.strip()}
+    return stats.share(lambda v: True) if values and values <= _LETTERS else 0.0
+
+
+SCORERS: dict[str, Callable[[ColumnStats], float]] = {
+    "race_codes": lambda st: st.share(_all(lambda i: cdcrec.tree(i) == "race"
+                                           or _named("race_codes")(i))),
+    "ethnicity_code": lambda st: max(
+        st.share(_all(lambda i: cdcrec.tree(i) == "ethnicity" or _named("ethnicity_code")(i))),
+        _letters_only(st)),
+    "lang_spoken_pref": lambda st: st.share(_all(
+        lambda i: _word(i) and tokens.key(i) not in _YES_NO
+        and languages.standardize(i) is not None and len(i) <= 8)),
 }
 
 
@@ -120,7 +135,9 @@ def _stats(table: pa.Table) -> dict[str, ColumnStats]:
 
 def _header_guess(column: str) -> str | None:
     key = _squash(column)
-    if key in FIELDS or key.replace("_", "") in FIELDS:
+    if key in ("sex", "gender"):  # in extracts this is administrative sex, not USCDI Sex
+        return "sex_admin"
+    if key in FIELDS:
         return key
     for name, hints in HEADER_HINTS.items():
         if key in hints or _squash(name) == key:
@@ -129,7 +146,7 @@ def _header_guess(column: str) -> str | None:
 
 
 def _value_guess(stats: ColumnStats) -> tuple[str, float] | None:
-    best = max(((f, stats.share(s)) for f, s in SCORERS.items()), key=lambda x: x[1])
+    best = max(((f, score(stats)) for f, score in SCORERS.items()), key=lambda x: x[1])
     return best if best[1] >= MIN_SCORE else None
 
 
@@ -146,8 +163,10 @@ def _proposals(g: Guess, stats: ColumnStats) -> None:
                          for i in items):
             continue
         target = "???"
-        for x in _name_crosswalks():
-            found = x.lookup(g.field, value)
+        # Numbers and letters mean different things in different feeds (CMS sex 1 = male,
+        # NHANES race 3 = White, CMS race 3 = Other): only words are looked up.
+        for name in crosswalk.shipped() if _word(value) and len(value) > 2 else ():
+            found = crosswalk.load(name).lookup(g.field, value)
             if found:
                 target = "|".join(found)
                 break
@@ -171,24 +190,27 @@ def draft(path: str | Path, *, sample: int = SAMPLE_ROWS) -> tuple[list[Guess], 
     table = io.read_columns(info, list(info.columns)).slice(0, sample)
     stats = _stats(table)
     guesses: dict[str, Guess] = {}
-    for column in info.columns:
-        by_header = _header_guess(column)
-        by_value = _value_guess(stats[column])
-        evidence = []
-        chosen = by_header
-        if by_header:
-            evidence.append(f"header {column!r} suggests {by_header}")
-        if by_value:
-            evidence.append(f"{by_value[1]:.0%} of values fit {by_value[0]}")
-            chosen = chosen or by_value[0]
-        if chosen is None or chosen in guesses:
-            continue
-        g = Guess(chosen, column, evidence, FIELDS[chosen].system)
-        _proposals(g, stats[column])
-        guesses[chosen] = g
+    headers = {c: _header_guess(c) for c in info.columns}
+    for column, field_name in headers.items():  # header names first: they are explicit
+        if field_name is not None and field_name not in guesses:
+            _take(guesses, field_name, column, [f"header {column!r} suggests {field_name}"],
+                  stats[column])
+    taken = {g.column for g in guesses.values()}
+    for column in info.columns:  # then values, for columns no header pointed at
+        by_value = None if column in taken else _value_guess(stats[column])
+        if by_value is not None and by_value[0] not in guesses:
+            _take(guesses, by_value[0], column,
+                  [f"{by_value[1]:.0%} of values fit {by_value[0]}"], stats[column])
     _combined(guesses, stats)
     unmapped = len(info.columns) - len({g.column for g in guesses.values()})
     return list(guesses.values()), unmapped
+
+
+def _take(guesses: dict[str, Guess], field_name: str, column: str, evidence: list[str],
+          stats: ColumnStats) -> None:
+    g = Guess(field_name, column, evidence, FIELDS[field_name].system)
+    _proposals(g, stats)
+    guesses[field_name] = g
 
 
 def _combined(guesses: dict[str, Guess], stats: dict[str, ColumnStats]) -> None:
