@@ -13,8 +13,8 @@ CATALOG = ROOT / "expectations" / "checks.csv"
 DOMAIN = Path("/work/shared/spec/DOMAIN.md")
 
 COLUMNS = [
-    "rule", "check_id", "title", "category", "severity", "measure", "threshold",
-    "warn_threshold", "threshold_tag", "params", "fields", "profiles", "pediatric",
+    "rule", "check_id", "title", "category", "severity", "measure", "numerator", "denominator",
+    "threshold", "warn_threshold", "threshold_tag", "params", "fields", "profiles", "pediatric",
     "implemented", "description", "stratification_impact", "fix", "source",
 ]
 
@@ -178,6 +178,15 @@ def test_implemented_rows_documented(rows: list[dict[str, str]]) -> None:
         if r["implemented"] == "yes":
             assert r["stratification_impact"].strip(), r["rule"]
             assert r["fix"].strip(), r["rule"]
+
+
+def test_implemented_rows_define_numerator_and_denominator(rows: list[dict[str, str]]) -> None:
+    for r in rows:
+        if r["implemented"] == "yes":
+            assert r["numerator"].strip(), r["rule"]
+            assert r["denominator"].strip(), r["rule"]
+        for col in ("numerator", "denominator"):
+            assert r[col] == r[col].strip() and "\n" not in r[col], (r["rule"], col)
 
 
 def test_fields_canonical(rows: list[dict[str, str]]) -> None:

@@ -133,6 +133,10 @@ def test_explain(cli: CliRunner, key: str) -> None:
     assert result.output.startswith("RACE.VALUESET (R-011): ")
     assert "severity critical" in result.output
     assert "threshold: at most 0%" in result.output
+    assert ("  numerator: records with at least one race value that is not a code of the field's "
+            "CDCREC set") in result.output
+    assert ("  denominator: records with at least one informative race value in the field "
+            "(absent reasons excluded)") in result.output
     assert "Why it matters for stratification:" in result.output
     assert "How to fix:" in result.output
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import re
 import subprocess
 import sys
@@ -18,6 +19,35 @@ def test_generated_docs_are_current() -> None:
     proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "gen_docs.py"), "--check"],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stdout
+
+
+PAGE_HEADINGS = (
+    "## Summary",
+    "## Definition",
+    "## What it means for stratification",
+    "## How to fix at registration / in the ETL",
+    "## Source",
+)
+
+
+def test_one_page_per_check_with_every_section() -> None:
+    with (ROOT / "expectations" / "checks.csv").open(encoding="utf-8", newline="") as fh:
+        ids = {r["check_id"] for r in csv.DictReader(fh)}
+    pages = ROOT / "docs" / "checks"
+    assert {p.stem for p in pages.glob("*.md")} == ids
+    assert {p.name for p in pages.iterdir()} == {f"{i}.md" for i in ids}
+    index = (ROOT / "docs" / "checks.md").read_text(encoding="utf-8")
+    for check_id in ids:
+        text = (pages / f"{check_id}.md").read_text(encoding="utf-8")
+        assert text.startswith(f"# {check_id} — "), check_id
+        lines = text.splitlines()
+        positions = [lines.index(h) for h in PAGE_HEADINGS if h in lines]
+        assert len(positions) == len(PAGE_HEADINGS), check_id
+        assert positions == sorted(positions), check_id
+        assert "**Numerator:**" in text and "**Denominator:**" in text, check_id
+        assert "**Default threshold:**" in text, check_id
+        assert "Generated from expectations/checks.csv; do not edit" in lines[-1], check_id
+        assert f"](checks/{check_id}.md)" in index, check_id
 
 
 def test_quick_start_is_exactly_two_commands() -> None:

@@ -25,6 +25,8 @@ class CheckDef:
     category: str
     severity: Severity
     measure: Measure
+    numerator: str
+    denominator: str
     threshold: float | None
     warn_threshold: float | None
     threshold_tag: str
@@ -63,6 +65,8 @@ def _row(r: Mapping[str, str]) -> CheckDef:
         category=r["category"],
         severity=Severity(r["severity"]),
         measure=Measure(r["measure"]),
+        numerator=r["numerator"],
+        denominator=r["denominator"],
         threshold=_num(r["threshold"]),
         warn_threshold=_num(r["warn_threshold"]),
         threshold_tag=r["threshold_tag"],

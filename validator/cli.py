@@ -261,6 +261,8 @@ def explain(check_id: str) -> None:
         + ("" if c.implemented else " · planned (not run by this version)"),
         f"  fields: {', '.join(c.fields) or 'dataset'}",
         f"  measure: {c.measure.value}; threshold: {threshold}",
+        f"  numerator: {c.numerator or 'not defined yet'}",
+        f"  denominator: {c.denominator or 'not defined yet'}",
     ]
     if c.params:
         lines.append("  parameters: " + ", ".join(f"{k}={v:g}" for k, v in c.params.items()))

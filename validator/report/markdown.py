@@ -70,6 +70,7 @@ def _deficiency(i: int, r: CheckResult) -> list[str]:
         "",
         f"- **Finding:** {_cell(r.reason)}",
         f"- **Rule:** {_cell(c.description)}",
+        f"- **Doc:** `docs/checks/{r.check_id}.md`",
     ]
     if r.details and _details(r):
         lines.append(f"- **Breakdown:** {_details(r)}")
