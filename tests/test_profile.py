@@ -140,3 +140,27 @@ def test_thresholds_csv_and_yaml(tmp_path: Path) -> None:
     bad.write_text("check_id,threshold\nRACE.VALUESET,lots\n")
     with pytest.raises(ConfigError, match="line 2: threshold 'lots' is not a number"):
         load_thresholds(bad)
+
+
+def test_ages_section_overrides_every_check_and_is_echoed(tmp_path: Path) -> None:
+    from validator import catalog
+    from validator.ages import AGES
+    from validator.engine.measures import RuleContext
+
+    p = _load(tmp_path, "fields: {race_codes: R}\nages: {preverbal_age: 3, adult_age: 21}\n"
+                        "params: {CG.PRESENT_FOR_MINOR: {adult_age: 19}}\n")
+    assert p.ages == {"preverbal_age": 3.0, "adult_age": 21.0}
+    echoed = p.describe()["ages"]
+    assert echoed["preverbal_age"] == 3 and echoed["self_report_min_age"] == 11
+    ctx = RuleContext(data=None, profile=p, as_of=None, as_of_rows=None,  # type: ignore[arg-type]
+                      n_rows=0, params={})
+    assert ctx.param(catalog.get("LANG.COMPLETENESS"), "preverbal_age") == 3
+    assert ctx.param(catalog.get("CG.LANGUAGE_PRESENT"), "adult_age") == 21
+    assert ctx.param(catalog.get("CG.PRESENT_FOR_MINOR"), "adult_age") == 19  # check wins
+    # every age parameter of the catalogue has the same default as validator.ages
+    for check in catalog.load().values():
+        for key, value in check.params.items():
+            if key in AGES:
+                assert value == AGES[key][0], (check.check_id, key)
+    with pytest.raises(ConfigError, match="unknown key 'preverbal'"):
+        _load(tmp_path, "fields: {race_codes: R}\nages: {preverbal: 3}\n")

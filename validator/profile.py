@@ -17,6 +17,8 @@ import yaml
 
 from validator import catalog
 from validator import crosswalk as crosswalks
+from validator.ages import AGES
+from validator.ages import effective as effective_ages
 from validator.crosswalk import Crosswalk
 from validator.errors import ConfigError, InputError
 from validator.fields import FIELDS, Kind, is_demographic
@@ -31,7 +33,7 @@ DEFAULT_DELIMITER = "|"
 _TOP_KEYS = (
     "version", "name", "profile_version", "description", "standard", "grain", "asku_means",
     "as_of_date", "cohort", "row_key", "stratum", "input", "fields", "thresholds",
-    "disabled_checks", "not_collected", "absent_values", "params",
+    "disabled_checks", "not_collected", "absent_values", "params", "ages",
 )
 _FIELD_KEYS = ("column", "system", "delimiter", "system_column", "format", "asku_means",
                "crosswalk")
@@ -94,6 +96,7 @@ class Profile:
     stratum: str | None = None
     thresholds: Mapping[str, ThresholdOverride] = field(default_factory=dict)
     params: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    ages: Mapping[str, float] = field(default_factory=dict)
     disabled: tuple[str, ...] = ()
     not_collected: tuple[str, ...] = ()
     asku_means: str | None = None
@@ -131,6 +134,7 @@ class Profile:
             "cohort": None
             if self.cohort is None
             else {"min_age": self.cohort.min_age, "max_age": self.cohort.max_age},
+            "ages": effective_ages(dict(self.ages)),
             "row_key": self.row_key,
             "stratum": self.stratum,
             "fields": {
@@ -290,6 +294,12 @@ def _params(data: Any, where: str) -> dict[str, dict[str, float]]:
     return out
 
 
+def _ages(data: Any, where: str) -> dict[str, float]:
+    d = _mapping(data, where)
+    _reject_unknown(d, tuple(AGES), where)
+    return {k: _number(v, f"{where}.{k}", 0, 400) for k, v in d.items()}
+
+
 def _absent_values(data: Any, where: str) -> dict[str, tuple[str, ...]]:
     out: dict[str, tuple[str, ...]] = {}
     for token, values in _mapping(data, where).items():
@@ -364,6 +374,7 @@ def from_dict(data: Any, *, where: str = "profile", path: Path | None = None,
         stratum=stratum,
         thresholds=parse_thresholds(d.get("thresholds") or {}, f"{where}.thresholds", where),
         params=_params(d.get("params") or {}, f"{where}.params"),
+        ages=_ages(d.get("ages") or {}, f"{where}.ages"),
         disabled=tuple(
             catalog.resolve_ids(d.get("disabled_checks") or [], where=f"{where}.disabled_checks")
         ),

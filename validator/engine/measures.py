@@ -91,7 +91,13 @@ class RuleContext:
         return nf
 
     def param(self, check: CheckDef, key: str) -> float:
-        """A rule parameter: profile override, else the catalogue default."""
+        """A rule parameter: the profile's ``params`` for this check, else (for ages) the
+        profile's ``ages`` section, else the catalogue default."""
+        own = self.profile.params.get(check.check_id, {})
+        if key in own:
+            return float(own[key])
+        if key in self.profile.ages:
+            return float(self.profile.ages[key])
         return float(self.params.get(check.check_id, {}).get(key, check.params[key]))
 
     def none(self) -> np.ndarray:

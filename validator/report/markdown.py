@@ -159,7 +159,8 @@ def _parameters(report: Report) -> list[str]:
              f"{p['asku_means'] or 'asked_unknown (default; not declared)'}",
              "- Cohort: " + ("no age limit declared" if not p["cohort"] else
                              f"{p['cohort']['min_age']:g} to <{p['cohort']['max_age']:g} years"),
-             f"- Stratum: {p['stratum'] or 'none'}"]
+             f"- Stratum: {p['stratum'] or 'none'}",
+             "- Ages: " + ", ".join(f"{k} {v:g}" for k, v in p.get("ages", {}).items())]
     for cid, o in p["threshold_overrides"].items():
         lines.append(f"- Threshold override {cid}: {o['threshold']} "
                      f"(warn {o['warn_threshold']}) from {o['origin']}"
