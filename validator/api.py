@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from validator import __version__, catalog, io, valuesets
+from validator import __version__, caregivers, catalog, io, valuesets
 from validator import profile as profiles
 from validator.engine import runner
 from validator.engine.measures import RuleContext
@@ -195,6 +195,7 @@ def validate(
     if extra:
         prof = prof.with_thresholds(extra)
     data = normalize(frame, prof)
+    data.caregivers = caregivers.load(prof, frame, data)
     as_of, as_of_rows, as_of_source = _as_of(prof, data, as_of_date)
     ctx = RuleContext(data=data, profile=prof, as_of=as_of, as_of_rows=as_of_rows,
                       n_rows=len(frame), params=_params(prof))
@@ -211,7 +212,8 @@ def validate(
             "as_of_date": as_of.isoformat(),
             "as_of_source": as_of_source,
         },
-        dataset={"name": name, "rows": len(frame), "fields_read": sorted(data.fields), **meta},
+        dataset={"name": name, "rows": len(frame), "fields_read": sorted(data.fields),
+                 **meta, "caregivers": caregivers.describe(data.caregivers)},
         profile=prof.describe(),
         valuesets=tuple(valuesets.summary()),
         gate=verdict,

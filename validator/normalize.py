@@ -132,7 +132,7 @@ class Normalized:
 
     frame: pd.DataFrame
     fields: dict[str, NormalizedField] = field(default_factory=dict)
-    as_of: np.ndarray | None = None
+    caregivers: Any = None  # validator.caregivers.CaregiverTable when caregivers are mapped
 
     def get(self, name: str) -> NormalizedField | None:
         """The normalized field, or None when it is not mapped."""

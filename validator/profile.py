@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -29,12 +30,15 @@ STANDARDS = ("omb1997", "spd15_2024")
 GRAINS = ("patient", "encounter")
 ASKU_MEANINGS = ("asked_unknown", "declined")
 DEFAULT_DELIMITER = "|"
+#: Caregiver columns of a canonical file: caregiver_<field> or caregiver<N>_<field>.
+_CAREGIVER_SLOT = re.compile(r"caregiver(\d*)_(.+)")
 
 _TOP_KEYS = (
     "version", "name", "profile_version", "description", "standard", "grain", "asku_means",
     "as_of_date", "cohort", "row_key", "stratum", "input", "fields", "thresholds",
-    "disabled_checks", "not_collected", "absent_values", "params", "ages",
+    "disabled_checks", "not_collected", "absent_values", "params", "ages", "caregivers",
 )
+_CAREGIVER_KEYS = ("source", "input", "patient_key", "fields", "slots")
 _FIELD_KEYS = ("column", "system", "delimiter", "system_column", "format", "asku_means",
                "crosswalk")
 _INPUT_KEYS = ("format", "encoding", "delimiter")
@@ -84,6 +88,38 @@ class InputOptions:
 
 
 @dataclass(frozen=True)
+class CaregiverSpec:
+    """Where caregivers (0..n per patient) come from.
+
+    Either a long table (``source`` file, one row per patient-caregiver, linked by the
+    ``patient_key`` column to the main file's patient_id) or ``slots``: per caregiver, columns
+    of the main file (``caregiver1_*``, ``caregiver2_*``).
+    """
+
+    source: Path | None = None
+    input: InputOptions = InputOptions()
+    patient_key: str | None = None
+    fields: Mapping[str, FieldSpec] = field(default_factory=dict)
+    slots: tuple[Mapping[str, FieldSpec], ...] = ()
+
+    def field_names(self) -> list[str]:
+        """Canonical caregiver fields mapped (in any slot)."""
+        names = list(self.fields)
+        for slot in self.slots:
+            names += [f for f in slot if f not in names]
+        return names
+
+    def describe(self) -> dict[str, Any]:
+        """The caregiver mapping as echoed in reports."""
+        return {
+            "layout": "table" if self.source is not None else "slots",
+            "patient_key": self.patient_key,
+            "fields": self.field_names(),
+            "slots": len(self.slots),
+        }
+
+
+@dataclass(frozen=True)
 class Profile:
     """A validated profile."""
 
@@ -104,6 +140,7 @@ class Profile:
     cohort: Cohort | None = None
     absent_values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     input: InputOptions = InputOptions()
+    caregivers: CaregiverSpec | None = None
     inferred: bool = False
     path: Path | None = None
     sha256: str | None = None
@@ -113,9 +150,11 @@ class Profile:
         return replace(self, thresholds={**self.thresholds, **extra})
 
     def columns(self) -> list[str]:
-        """Input columns to read, in a stable order, without duplicates."""
+        """Input columns to read (including caregiver slots), stable order, no duplicates."""
         out: list[str] = []
-        for spec in self.fields.values():
+        slots = [] if self.caregivers is None else [
+            spec for slot in self.caregivers.slots for spec in slot.values()]
+        for spec in [*self.fields.values(), *slots]:
             for col in (spec.column, spec.system_column):
                 if col and col not in out:
                     out.append(col)
@@ -142,6 +181,7 @@ class Profile:
                     "crosswalks": [{"name": x.name, "sha256": x.sha256} for x in s.crosswalks]}
                 for f, s in self.fields.items()
             },
+            "caregivers": None if self.caregivers is None else self.caregivers.describe(),
             "not_collected": list(self.not_collected),
             "disabled_checks": list(self.disabled),
             "threshold_overrides": {
@@ -300,6 +340,47 @@ def _ages(data: Any, where: str) -> dict[str, float]:
     return {k: _number(v, f"{where}.{k}", 0, 400) for k, v in d.items()}
 
 
+def _caregiver_fields(data: Any, where: str, base: Path | None) -> dict[str, FieldSpec]:
+    out = {}
+    for k, v in _mapping(data, where).items():
+        name = _canonical_field(k, where)
+        if FIELDS[name].group != "caregiver":
+            raise ConfigError(f"{where}: {name!r} is not a caregiver field",
+                              hint="caregiver fields start with caregiver_ (see docs/fields.md)")
+        out[name] = _field_spec(name, v, f"{where}.{name}", base)
+    return out
+
+
+def _caregivers(data: Any, where: str, base: Path | None, fields: Mapping[str, FieldSpec]
+                ) -> CaregiverSpec:
+    d = _mapping(data, where)
+    _reject_unknown(d, _CAREGIVER_KEYS, where)
+    if "slots" in d:
+        if any(k in d for k in ("source", "fields", "patient_key")):
+            raise ConfigError(f"{where}: give either slots (caregiver columns in this file) or "
+                              "source/patient_key/fields (a caregiver table), not both")
+        slots = d["slots"]
+        if not isinstance(slots, list) or not slots:
+            raise ConfigError(f"{where}.slots: expected a list with one mapping per caregiver")
+        return CaregiverSpec(slots=tuple(
+            _caregiver_fields(slot, f"{where}.slots[{i}]", base) for i, slot in enumerate(slots)))
+    for key in ("source", "patient_key", "fields"):
+        if key not in d:
+            raise ConfigError(f"{where}: missing key {key!r}",
+                              hint="a caregiver table needs source, patient_key and fields; "
+                              "caregiver columns in this file go under slots")
+    if "patient_id" not in fields:
+        raise ConfigError(f"{where}: a caregiver table is linked by patient_id, which the "
+                          "profile does not map", hint="map patient_id under fields")
+    source = Path(_str(d["source"], f"{where}.source"))
+    return CaregiverSpec(
+        source=source if base is None or source.is_absolute() else base / source,
+        input=_input(d.get("input") or {}, f"{where}.input"),
+        patient_key=_str(d["patient_key"], f"{where}.patient_key"),
+        fields=_caregiver_fields(d["fields"], f"{where}.fields", base),
+    )
+
+
 def _absent_values(data: Any, where: str) -> dict[str, tuple[str, ...]]:
     out: dict[str, tuple[str, ...]] = {}
     for token, values in _mapping(data, where).items():
@@ -346,6 +427,12 @@ def from_dict(data: Any, *, where: str = "profile", path: Path | None = None,
         _canonical_field(k, f"{where}.fields"): _field_spec(k, v, f"{where}.fields.{k}", base)
         for k, v in raw_fields.items()
     }
+    for name in fields:
+        if FIELDS[name].group == "caregiver":
+            raise ConfigError(
+                f"{where}.fields: {name!r} is a caregiver field",
+                hint="map caregivers under caregivers: (slots for caregiver columns of this "
+                "file, or source/patient_key/fields for a caregiver table)")
     not_collected = tuple(
         _canonical_field(f, f"{where}.not_collected") for f in d.get("not_collected", []) or []
     )
@@ -388,6 +475,8 @@ def from_dict(data: Any, *, where: str = "profile", path: Path | None = None,
         cohort=None if d.get("cohort") is None else _cohort(d["cohort"], f"{where}.cohort"),
         absent_values=_absent_values(d.get("absent_values") or {}, f"{where}.absent_values"),
         input=_input(d.get("input") or {}, f"{where}.input"),
+        caregivers=None if d.get("caregivers") is None else _caregivers(
+            d["caregivers"], f"{where}.caregivers", base, fields),
         inferred=False,
         path=path,
         sha256=sha256,
@@ -426,11 +515,17 @@ def infer(columns: Sequence[str], *, where: str) -> Profile:
     """
     by_key = {c.strip().lower(): c for c in columns}
     fields: dict[str, FieldSpec] = {}
+    slots: dict[int, dict[str, FieldSpec]] = {}
     for key, column in by_key.items():
-        if key in FIELDS:
+        slot = _CAREGIVER_SLOT.fullmatch(key)
+        if slot is not None and f"caregiver_{slot[2]}" in FIELDS:
+            name = f"caregiver_{slot[2]}"
+            slots.setdefault(int(slot[1] or 1), {})[name] = FieldSpec(
+                name, column, FIELDS[name].system)
+        elif key in FIELDS:
             sys_col = by_key.get(f"{key}_system")
             fields[key] = FieldSpec(key, column, FIELDS[key].system, system_column=sys_col)
-    if not any(is_demographic(f) for f in fields):
+    if not any(is_demographic(f) for f in fields) and not slots:
         raise InputError(
             f"{where}: no recognisable demographic column",
             hint="name columns with canonical field names (race_codes, ethnicity_code, "
@@ -439,6 +534,7 @@ def infer(columns: Sequence[str], *, where: str) -> Profile:
     return Profile(
         name="inferred",
         fields=fields,
+        caregivers=CaregiverSpec(slots=tuple(slots[k] for k in sorted(slots))) if slots else None,
         row_key="patient_id" if "patient_id" in fields else None,
         stratum="site_id" if "site_id" in fields else None,
         inferred=True,
@@ -449,7 +545,9 @@ def check_columns(profile: Profile, columns: Sequence[str], *, where: str) -> No
     """InputError when a mapped column is not in the input header."""
     present = set(columns)
     lowered = {c.strip().lower(): c for c in columns}
-    for spec in profile.fields.values():
+    slots = [] if profile.caregivers is None else [
+        spec for slot in profile.caregivers.slots for spec in slot.values()]
+    for spec in [*profile.fields.values(), *slots]:
         for col in (spec.column, spec.system_column):
             if col is None or col in present:
                 continue
@@ -465,7 +563,7 @@ def check_columns(profile: Profile, columns: Sequence[str], *, where: str) -> No
                 "input",
                 hint=hint,
             )
-    if not any(is_demographic(f) for f in profile.fields):
+    if not any(is_demographic(f) for f in profile.fields) and profile.caregivers is None:
         raise InputError(
             f"{where}: the profile maps no demographic field",
             hint="map at least one of race_codes, ethnicity_code, birth_date, ...",

@@ -110,6 +110,8 @@ def field_summary(nf: NormalizedField) -> FieldSummary:
 def field_summaries(data: Normalized, prof: Profile) -> tuple[FieldSummary, ...]:
     """Summaries of every mapped field, then of the fields declared not collected."""
     out: list[FieldSummary] = [field_summary(nf) for nf in data.fields.values()]
+    if data.caregivers is not None:
+        out += [field_summary(nf) for nf in data.caregivers.data.fields.values()]
     out += _not_collected(prof.not_collected)
     return tuple(out)
 

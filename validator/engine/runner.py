@@ -10,7 +10,7 @@ summed per stratum.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -49,6 +49,20 @@ class _Plan:
     gx: list[int] | None = None
     rule: RuleSpec | None = None
     fixed: Callable[[str | None], CheckResult] | None = None
+    table: str = "patient"
+
+
+@dataclass
+class _Table:
+    """One table of the run (patients, or caregivers) with its GX outcomes per stratum."""
+
+    name: str
+    ctx: RuleContext
+    frame: pd.DataFrame
+    gx: list[gx_checks.GxCheck]
+    masks: dict[str | None, np.ndarray]
+    outcomes: dict[str | None, list[gx_adapter.GxOutcome]] = field(default_factory=dict)
+    position: dict[int, int] = field(default_factory=dict)
 
 
 def strata_of(ctx: RuleContext) -> list[tuple[str | None, np.ndarray | None]]:
@@ -82,22 +96,28 @@ def _missing_reason(ctx: RuleContext, check: CheckDef) -> tuple[str, bool]:
     return f"{names} not in the input", False
 
 
-def _plan(ctx: RuleContext, checks: Mapping[str, CheckDef],
-          gx_list: list[gx_checks.GxCheck], rules: Mapping[str, RuleSpec]) -> list[_Plan]:
+GxIndex = dict[str, dict[str, tuple[str, list[int]]]]
+
+
+def _plan(ctx: RuleContext, checks: Mapping[str, CheckDef], tables: Mapping[str, _Table],
+          rules: Mapping[str, RuleSpec]) -> list[_Plan]:
     """One plan per (check, field) to run, skipping disabled and unimplemented checks."""
-    by_check: dict[str, dict[str, list[int]]] = {}
-    for i, g in enumerate(gx_list):
-        by_check.setdefault(g.check_id, {}).setdefault(g.field, []).append(i)
+    by_check: GxIndex = {}
+    for t in tables.values():
+        for i, g in enumerate(t.gx):
+            entry = by_check.setdefault(g.check_id, {}).setdefault(g.field, (t.name, []))
+            entry[1].append(i)
+    table_of = {f: t.name for t in tables.values() for f in t.ctx.data.fields}
     plans: list[_Plan] = []
     for check in checks.values():
         if check.implemented and check.check_id not in ctx.profile.disabled:
             plans += _plan_check(ctx, check, by_check.get(check.check_id, {}),
-                                 rules.get(check.check_id))
+                                 rules.get(check.check_id), table_of)
     return plans
 
 
-def _plan_check(ctx: RuleContext, check: CheckDef, gx_fields: Mapping[str, list[int]],
-                spec: RuleSpec | None) -> list[_Plan]:
+def _plan_check(ctx: RuleContext, check: CheckDef, gx_fields: Mapping[str, tuple[str, list[int]]],
+                spec: RuleSpec | None, table_of: Mapping[str, str]) -> list[_Plan]:
     first = check.fields[0] if check.fields else None
     if not check.applies_to_standard(ctx.profile.standard):
         reason = (f"applies to the {check.profiles} standard; the profile declares "
@@ -111,29 +131,32 @@ def _plan_check(ctx: RuleContext, check: CheckDef, gx_fields: Mapping[str, list[
         return [_Plan(check, spec.result_field, rule=spec)]
     if not check.fields:
         return [_Plan(check, None, rule=spec)]
-    present = set(ctx.data.fields)
-    fields = [f for f in check.fields if f in present and f not in ctx.profile.not_collected]
+    fields = [f for f in check.fields if f in table_of and f not in ctx.profile.not_collected]
     if not fields:
         return [_missing_plan(ctx, check)]
-    plans = [_plan_field(check, f, gx_fields, spec, present) for f in fields]
+    plans = [_plan_field(check, f, gx_fields, spec, set(table_of), table_of) for f in fields]
     return [p for p in plans if p is not None]
 
 
-def _plan_field(check: CheckDef, field: str, gx_fields: Mapping[str, list[int]],
-                spec: RuleSpec | None, present: set[str]) -> _Plan | None:
-    if field in gx_fields:
-        return _Plan(check, field, gx=gx_fields[field])
+def _plan_field(check: CheckDef, field_name: str, gx_fields: Mapping[str, tuple[str, list[int]]],
+                spec: RuleSpec | None, present: set[str],
+                table_of: Mapping[str, str]) -> _Plan | None:
+    table = table_of[field_name]
+    if field_name in gx_fields:
+        table, indices = gx_fields[field_name]
+        return _Plan(check, field_name, gx=indices, table=table)
     if spec is not None:
-        return _Plan(check, field, rule=spec)
+        return _Plan(check, field_name, rule=spec, table=spec.table or table)
     if gx_fields:
         return None  # the GX check reports on a sibling field (completeness)
     declared = gx_checks.declared_fields(check.check_id)
-    if field in declared:
-        missing = sorted(declared[field] - present)
+    if field_name in declared:
+        missing = sorted(declared[field_name] - present)
         reason = f"{' / '.join(missing) or 'a required column'} not in the input"
-        return _Plan(check, field, fixed=lambda s: not_applicable(check, field, s, reason))
-    return _Plan(check, field, fixed=lambda s: error(check, field, s,
-                                                     "no implementation for this field"))
+        return _Plan(check, field_name, table=table,
+                     fixed=lambda s: not_applicable(check, field_name, s, reason))
+    return _Plan(check, field_name, table=table, fixed=lambda s: error(
+        check, field_name, s, "no implementation for this field"))
 
 
 def _missing_plan(ctx: RuleContext, check: CheckDef) -> _Plan:
@@ -158,27 +181,70 @@ def _evaluate_rule(ctx: RuleContext, plan: _Plan) -> RowMeasure | GroupMeasure |
         return str(exc)
 
 
+def _caregiver_context(ctx: RuleContext) -> tuple[RuleContext, np.ndarray] | None:
+    """A context over the caregiver rows, and each caregiver row's stratum code (-1: none)."""
+    cg = ctx.data.caregivers
+    if cg is None:
+        return None
+    codes = np.full(cg.n_rows, -1, dtype=np.int64)
+    if ctx.strata is not None and cg.n_patients:
+        per_patient = np.full(cg.n_patients, -1, dtype=np.int64)
+        per_patient[cg.row_patient_code] = ctx.strata
+        linked = cg.patient_code >= 0
+        codes[linked] = per_patient[cg.patient_code[linked]]
+    sub = RuleContext(data=cg.data, profile=ctx.profile, as_of=ctx.as_of, as_of_rows=None,
+                      n_rows=cg.n_rows, params=ctx.params,
+                      strata=codes if ctx.strata is not None else None)
+    return sub, codes
+
+
+def _tables(ctx: RuleContext, strata: list[tuple[str | None, np.ndarray | None]]
+            ) -> dict[str, _Table]:
+    frame = gx_checks.prepare_frame(ctx)
+    all_rows = np.ones(ctx.n_rows, dtype=bool)
+    out = {"patient": _Table("patient", ctx, frame, gx_checks.select(frame.columns,
+                                                                     ctx.data.fields),
+                             {label: all_rows if m is None else m for label, m in strata})}
+    sub = _caregiver_context(ctx)
+    if sub is not None:
+        cg_ctx, codes = sub
+        cg_frame = gx_checks.prepare_frame(cg_ctx)
+        masks: dict[str | None, np.ndarray] = {None: np.ones(cg_ctx.n_rows, dtype=bool)}
+        for i, (label, _) in enumerate(strata[1:]):
+            masks[label] = codes == i
+        out["caregiver"] = _Table("caregiver", cg_ctx, cg_frame,
+                                  gx_checks.select(cg_frame.columns, cg_ctx.data.fields), masks)
+    return out
+
+
+def _run_gx(table: _Table, plans: list[_Plan]) -> None:
+    used = sorted({i for p in plans if p.gx and p.table == table.name for i in p.gx})
+    expectations = [table.gx[i].expectation for i in used]
+    params = {name: parameters.resolve(name)
+              for name in parameters.names_in([e["kwargs"] for e in expectations])}
+    cols = sorted({c for e in expectations for c in gx_checks.columns_of(e)})
+    subsets = [(label, None if label is None else mask) for label, mask in table.masks.items()]
+    table.outcomes = gx_adapter.validate_subsets(table.frame[cols], expectations, params,
+                                                 subsets)
+    table.position = {i: k for k, i in enumerate(used)}
+
+
 def run(ctx: RuleContext, checks: Mapping[str, CheckDef] | None = None) -> list[CheckResult]:
     """All results: whole input first, then each stratum, in catalogue order."""
     checks = checks if checks is not None else catalog.load()
     strata = strata_of(ctx)
     if ctx.n_rows == 0:
         return _empty_results(ctx, checks)
-    frame = gx_checks.prepare_frame(ctx)
-    gx_list = gx_checks.select(frame.columns, ctx.data.fields)
-    plans = _plan(ctx, checks, gx_list, load_all())
-    used = sorted({i for p in plans if p.gx for i in p.gx})
-    expectations = [gx_list[i].expectation for i in used]
-    params = {name: parameters.resolve(name)
-              for name in parameters.names_in([e["kwargs"] for e in expectations])}
-    cols = sorted({c for e in expectations for c in gx_checks.columns_of(e)})
-    outcomes = gx_adapter.validate_subsets(frame[cols], expectations, params, strata)
-    position = {i: k for k, i in enumerate(used)}
+    tables = _tables(ctx, strata)
+    plans = _plan(ctx, checks, tables, load_all())
+    for table in tables.values():
+        _run_gx(table, plans)
     results: list[CheckResult] = []
-    for label, mask in strata:
-        rows = np.ones(ctx.n_rows, dtype=bool) if mask is None else mask
+    for label, _ in strata:
         for plan in plans:
-            results.append(_result(ctx, plan, label, rows, outcomes[label], position, gx_list))
+            t = tables[plan.table]
+            results.append(_result(t.ctx, plan, label, t.masks[label], t.outcomes[label],
+                                   t.position, t.gx))
     return results
 
 

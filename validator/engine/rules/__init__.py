@@ -20,17 +20,23 @@ class RuleSpec:
     fn: Rule
     single: bool = False
     result_field: str | None = None
+    table: str | None = None
 
 
 REGISTRY: dict[str, RuleSpec] = {}
 
 
-def rule(check_id: str, *, single: bool = False,
-         result_field: str | None = None) -> Callable[[Rule], Rule]:
-    """Register a rule function for ``check_id``."""
+def rule(check_id: str, *, single: bool = False, result_field: str | None = None,
+         table: str | None = None) -> Callable[[Rule], Rule]:
+    """Register a rule function for ``check_id``.
+
+    ``table="patient"`` runs a rule on caregiver fields in the patient context (the rule
+    aggregates caregivers per patient itself); by default a rule runs in the table that holds
+    its field.
+    """
 
     def register(fn: Rule) -> Rule:
-        REGISTRY[check_id] = RuleSpec(check_id, fn, single, result_field)
+        REGISTRY[check_id] = RuleSpec(check_id, fn, single, result_field, table)
         return fn
 
     return register
