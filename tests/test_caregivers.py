@@ -90,3 +90,15 @@ def test_caregiver_profile_errors(tmp_path: Path, text: str, message: str) -> No
     p.write_text(text)
     with pytest.raises(ConfigError, match=message):
         validator.validate(pd.DataFrame({"R": ["x"]}), profile=p)
+
+
+def test_rows_without_patient_id_do_not_borrow_caregivers(tmp_path: Path) -> None:
+    (tmp_path / "m.csv").write_text("MRN,RACE,ETH\nP1,2106-3,2186-5\n,2054-5,2186-5\n"
+                                    ",2028-9,2186-5\n")
+    (tmp_path / "cg.csv").write_text("PT,CG,LANG\nP1,C1,en\n")
+    profile = tmp_path / "p.yaml"
+    profile.write_text("fields: {patient_id: MRN, race_codes: RACE, ethnicity_code: ETH}\n"
+                       "caregivers: {source: cg.csv, patient_key: PT,"
+                       " fields: {caregiver_id: CG, caregiver_lang_spoken_pref: LANG}}\n")
+    report = validator.validate(tmp_path / "m.csv", profile=profile, as_of_date="2026-11-01")
+    assert report.dataset["caregivers"]["main_rows_with_caregiver"] == 1

@@ -58,17 +58,27 @@ def _patients(frame: pd.DataFrame, n_rows: int) -> tuple[np.ndarray, pd.Index | 
     if "patient_id" not in frame.columns:
         return np.arange(n_rows), None
     codes, uniques = pd.factorize(frame["patient_id"])
-    return codes.astype(np.int64), pd.Index(uniques)
+    codes = codes.astype(np.int64)
+    blank = codes < 0
+    # A row without a patient id is a patient of its own: it must not share the code -1, which
+    # would index the last patient's caregivers.
+    codes[blank] = len(uniques) + np.arange(int(blank.sum()))
+    return codes, pd.Index(uniques)
 
 
 def _slots(raw: pd.DataFrame, spec: CaregiverSpec) -> tuple[pd.DataFrame, dict[str, FieldSpec]]:
     """Stack the slot columns of the main file into one caregiver row per filled slot."""
     names = spec.field_names()
+    coded = [n for n in names if any(s[n].system_column for s in spec.slots if n in s)]
     parts = []
     for i, slot in enumerate(spec.slots):
         part = pd.DataFrame(index=raw.index)
         for name in names:
             part[name] = raw[slot[name].column] if name in slot else pd.Series(
+                pd.NA, index=raw.index, dtype=STRING)
+        for name in coded:  # per-row system columns (caregiver1_relationship_system)
+            sys_col = slot[name].system_column if name in slot else None
+            part[f"{name}__system"] = raw[sys_col] if sys_col else pd.Series(
                 pd.NA, index=raw.index, dtype=STRING)
         filled = np.zeros(len(raw), dtype=bool)
         for name in slot:
@@ -81,7 +91,8 @@ def _slots(raw: pd.DataFrame, spec: CaregiverSpec) -> tuple[pd.DataFrame, dict[s
     specs: dict[str, FieldSpec] = {}
     for slot in spec.slots:
         for name, fspec in slot.items():
-            specs.setdefault(name, replace(fspec, column=name, system_column=None))
+            specs.setdefault(name, replace(fspec, column=name, system_column=(
+                f"{name}__system" if name in coded else None)))
     return stacked, specs
 
 
@@ -96,8 +107,11 @@ def _table(spec: CaregiverSpec) -> pd.DataFrame:
     return table.to_pandas(types_mapper=pd.ArrowDtype)
 
 
-def load(prof: Profile, raw: pd.DataFrame, main: Normalized) -> CaregiverTable | None:
-    """The caregiver table of a run, or None when the profile maps no caregivers."""
+def load(prof: Profile, raw: pd.DataFrame, main: Normalized,
+         table: pd.DataFrame | None = None) -> CaregiverTable | None:
+    """The caregiver table of a run, or None when the profile maps no caregivers. ``table``:
+    an already-read long caregiver table (e.g. FHIR RelatedPerson resources) used instead of
+    reading ``spec.source``; it holds ``spec.patient_key`` and the mapped columns."""
     spec = prof.caregivers
     if spec is None:
         return None
@@ -109,13 +123,13 @@ def load(prof: Profile, raw: pd.DataFrame, main: Normalized) -> CaregiverTable |
             np.zeros(0, dtype=np.int64))
         layout = "slots"
     else:
-        frame = _table(spec)
+        frame = _table(spec) if table is None else table
         specs = dict(spec.fields)
         keys = frame[spec.patient_key].astype(STRING).str.strip()
         lookup = {} if patient_ids is None else {k: i for i, k in enumerate(patient_ids)}
         cg_codes = np.array([lookup.get(k, -1) if isinstance(k, str) else -1 for k in keys],
                             dtype=np.int64)
-        layout = "table"
+        layout = "table" if table is None else "fhir"
     data = normalize(frame, replace(prof, fields=specs, caregivers=None))
     return CaregiverTable(
         data=data, patient_code=cg_codes, row_patient_code=row_codes, n_patients=n_patients,
