@@ -26,7 +26,7 @@ import great_expectations as gx  # noqa: E402
 import great_expectations.expectations as gxe  # noqa: E402
 from great_expectations.expectations.row_conditions import Column  # noqa: E402
 
-from validator import catalog  # noqa: E402
+from validator import catalog, sogi  # noqa: E402
 from validator.engine.gx_expectations import (  # noqa: E402
     ExpectColumnListValuesToBeInSet,
     ExpectColumnListValuesToBeValidBcp47,
@@ -167,6 +167,20 @@ def language() -> list[Any]:
     return out
 
 
+def sogi_valuesets() -> list[Any]:
+    """SOGI, sex and pronoun value sets (DOMAIN.md §2.6–2.7, R-114): one expectation per field
+    and value set, on the column validator/sogi.py prepares only for the value set the profile
+    declares (sogi_valuesets, sex_valueset), so exactly one of them is selected per field."""
+    out: list[Any] = []
+    cid = "SOGI.VALUESETS"
+    for field, variants in sogi.VALUESETS.items():
+        for valueset in variants.values():
+            out.append(ExpectColumnListValuesToBeInSet(
+                column=sogi.column(field, valueset), value_set=_param(valueset),
+                severity=_sev(cid), meta=_meta(cid, field, "nonmissing")))
+    return out
+
+
 SUITES = {
     "preflight": ("Dataset-level preflight checks evaluated by GX.", preflight),
     "race": ("Race: completeness, value sets, code format, roots, Hispanic-as-race, "
@@ -178,6 +192,8 @@ SUITES = {
     "combined_2024": ("Combined race/ethnicity (SPD-15 2024): value sets of the minimum and "
                       "detailed categories, no 'Some other race' (DOMAIN.md §3.4).",
                       combined_2024),
+    "sogi": ("SOGI, sex and pronouns: value sets declared by the profile (DOMAIN.md §2.6–2.7, "
+             "§3.8).", sogi_valuesets),
 }
 
 

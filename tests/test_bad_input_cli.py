@@ -19,9 +19,8 @@ CASES = [
     ("unterminated_quote.csv", "unterminated quoted field"),
     ("duplicate_headers.csv", "duplicate column name in the header: 'race_codes'"),
     ("truncated.parquet", "not a readable Parquet file (truncated or corrupt)"),
-    ("json_as_table.json", "contains JSON, not a table"),
     ("json_array_as_table.csv", "contains JSON, not a table"),
-]
+]  # bad/json_as_table.json is a FHIR Bundle, read as FHIR input (tests/test_fhir.py)
 
 
 def _check(result: object, needle: str, out: Path) -> None:

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from validator.fields import FIELDS
+
 ROOT = Path(__file__).resolve().parents[1]
 CATALOG = ROOT / "expectations" / "checks.csv"
 DOMAIN = Path("/work/shared/spec/DOMAIN.md")
@@ -28,7 +30,11 @@ IMPLEMENTED_RULES = {
     "R-050", "R-051", "R-052", "R-053", "R-054", "R-055",
     "R-060", "R-061", "R-062", "R-063", "R-064", "R-065", "R-066", "R-067", "R-068",
     "R-069", "R-070", "R-071", "R-072", "R-073",
-    "R-100",
+    "R-090", "R-091", "R-092", "R-093", "R-094", "R-095", "R-096",
+    "R-100", "R-101", "R-102", "R-103", "R-104", "R-105", "R-106", "R-107",
+    "R-110", "R-111", "R-112", "R-113", "R-114", "R-115", "R-116", "R-117", "R-118",
+    "R-140", "R-141", "R-142", "R-143", "R-144",
+    "R-150", "R-151", "R-152", "R-153", "R-154", "R-155", "R-156",
 }
 
 CATEGORIES = {
@@ -69,9 +75,11 @@ CANONICAL_FIELDS = {
     "disability_communication", "disability_mood",
     "address_zip", "address", "payer_type",
 }
-# Named only in the §3.11 rule text (SDOH rules R-140..R-142), not in §2.1.  Allowed for
-# not-implemented rows only, so implemented checks never depend on a non-canonical column.
+# Named only in the §3.11 rule text (SDOH rules R-140..R-142), not in §2.1, and project fields
+# (the R-113 confidentiality marker).  Implemented rows may use them only once
+# validator/fields.py defines them, so implemented checks never depend on an unknown column.
 RULE_TEXT_ONLY_FIELDS = {"sdoh_screen_date", "sdoh_instrument", "sdoh_respondent"}
+PROJECT_FIELDS = {"sogi_confidential"}
 
 RULE_RE = re.compile(r"^R-\d{3}$")
 CHECK_ID_RE = re.compile(r"^[A-Z0-9]+(\.[A-Z0-9_]+)+$")
@@ -129,8 +137,13 @@ def test_rules_match_domain(rows: list[dict[str, str]]) -> None:
     text = DOMAIN.read_text(encoding="utf-8")
     headings = dict(re.findall(r"^\*\*(R-\d{3}) `([^`]+)`", text, flags=re.MULTILINE))
     assert headings
-    assert {r["rule"] for r in rows} == set(headings)
-    assert {r["rule"]: r["check_id"] for r in rows} == headings
+    # Project rules are numbered after DOMAIN.md's last rule and carry a [D] source tag.
+    last = max(int(r[2:]) for r in headings)
+    project = {r["rule"] for r in rows if r["rule"] not in headings}
+    assert all(int(p[2:]) > last for p in project), sorted(project)
+    assert all("[D]" in r["source"] for r in rows if r["rule"] in project)
+    assert {r["rule"] for r in rows} - project == set(headings)
+    assert {r["rule"]: r["check_id"] for r in rows if r["rule"] not in project} == headings
 
 
 def test_implemented_set(rows: list[dict[str, str]]) -> None:
@@ -196,7 +209,7 @@ def test_fields_canonical(rows: list[dict[str, str]]) -> None:
         if fields == ["*"]:
             continue
         assert len(fields) == len(set(fields)), r["rule"]
-        allowed = CANONICAL_FIELDS
+        allowed = CANONICAL_FIELDS | (RULE_TEXT_ONLY_FIELDS | PROJECT_FIELDS) & set(FIELDS)
         if r["implemented"] == "no":
             allowed = CANONICAL_FIELDS | RULE_TEXT_ONLY_FIELDS
         unknown = set(fields) - allowed

@@ -117,13 +117,13 @@ def test_checks_lists_catalogue(cli: CliRunner) -> None:
     result = invoke(cli, "checks")
     assert result.exit_code == 0
     lines = result.output.splitlines()
-    assert len(lines) == 93
+    assert len(lines) == 100  # 93 rules of DOMAIN.md §3 + project rules R-150…R-156 (FHIR)
     assert any(line.startswith("R-011  RACE.VALUESET") for line in lines)
-    assert any("SDOH.SCREENING_RECORDED" in line and "(planned)" in line for line in lines)
+    assert any("STRAT.CELL_SUPPRESSION" in line and "(planned)" in line for line in lines)
     implemented = invoke(cli, "checks", "--implemented", "--format", "json")
     data = json.loads(implemented.output)
-    assert len(data) == 53
-    assert {"rule": "R-100", "check_id": "AGE.COMPUTABLE"}.items() <= data[-1].items()
+    assert len(data) == 88
+    assert {"rule": "R-156", "check_id": "FHIR.BIRTH_TIME_CONSISTENT"}.items() <= data[-1].items()
 
 
 @pytest.mark.parametrize("key", ["RACE.VALUESET", "race.valueset", "R-011"])

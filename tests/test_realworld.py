@@ -75,12 +75,16 @@ ALL = sorted(p.stem.removeprefix("realworld_") for p in CHECKPOINTS.glob("realwo
 
 def test_every_dataset_folder_has_a_notice_a_profile_and_a_checkpoint() -> None:
     folders = sorted(p.name for p in REALWORLD.iterdir() if p.is_dir())
-    assert folders == ["cdc_covid19", "cms_synpuf", "mimic_iii_demo", "mimic_iv_demo",
-                       "nhanes_2017_2018", "omop_eunomia", "synthea_ma27"]
+    assert folders == ["cdc_covid19", "cms_synpuf", "fhir_examples", "mimic_iii_demo",
+                       "mimic_iv_demo", "nhanes_2017_2018", "nvss_bfdr", "omop_eunomia",
+                       "synthea_fhir", "synthea_ma27"]
+    # FHIR example collections are run by tests/test_fhir.py (FHIR input needs no profile)
+    fhir_examples = {"fhir_examples", "nvss_bfdr"}
     for folder in folders:
         assert (REALWORLD / folder / "NOTICE.md").is_file()
-        assert (REALWORLD / folder / "profile.yaml").is_file()
-        assert folder in ALL
+        if folder not in fhir_examples:
+            assert (REALWORLD / folder / "profile.yaml").is_file()
+            assert folder in ALL
 
 
 @pytest.mark.parametrize("folder", sorted(p.name for p in REALWORLD.iterdir() if p.is_dir()))

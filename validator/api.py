@@ -18,6 +18,7 @@ from validator import profile as profiles
 from validator.engine import runner
 from validator.engine.measures import RuleContext
 from validator.errors import InputError, UsageError
+from validator.io import fhir
 from validator.judge import gate
 from validator.normalize import Normalized, normalize
 from validator.profile import Profile, ThresholdOverride
@@ -95,6 +96,8 @@ def _from_frame(frame: pd.DataFrame | pa.Table, prof: Profile | None,
 def _from_path(path: Path, prof: Profile | None, opts: Mapping[str, str | None]
                ) -> tuple[pd.DataFrame, Profile, dict[str, Any]]:
     inp = prof.input if prof else profiles.InputOptions()
+    if fhir.detect(path, opts.get("input_format") or inp.format):
+        return _from_fhir(path, prof)
     info = io.inspect_source(
         path,
         fmt=opts.get("input_format") or inp.format,
@@ -114,6 +117,15 @@ def _from_path(path: Path, prof: Profile | None, opts: Mapping[str, str | None]
     meta = {"format": info.format, "sha256": info.sha256, "encoding": info.encoding,
             "size_bytes": info.size_bytes}
     return _as_strings(table), prof, meta
+
+
+def _from_fhir(path: Path, prof: Profile | None
+               ) -> tuple[pd.DataFrame, Profile, dict[str, Any]]:
+    """FHIR JSON/NDJSON: canonical columns from Patient resources; the reader's output rides
+    along in meta["_fhir"] (caregivers, findings) until validate() attaches it."""
+    fin = fhir.read(path)
+    return _as_strings(fin.patients), fhir.profile_for(prof, fin, path), {**fin.meta,
+                                                                          "_fhir": fin}
 
 
 def _as_of(prof: Profile, data: Normalized, override: dt.date | str | None
@@ -156,7 +168,8 @@ def validate(
     input_format: str | None = None,
     suites: list[str] | tuple[str, ...] | None = None,
 ) -> Report:
-    """Validate a file (CSV, TSV, Parquet) or a DataFrame and return the :class:`Report`.
+    """Validate a file (CSV, TSV, Parquet, FHIR JSON/NDJSON) or a DataFrame; return the
+    :class:`Report`.
 
     Args:
         source: path to the extract, or a pandas DataFrame / pyarrow Table.
@@ -165,7 +178,8 @@ def validate(
         as_of_date: reference date of the extract (default: profile, as_of_date column, today).
         fail_on: ``critical`` (default) or ``warning`` (warnings also fail the gate).
         dataset: name shown in reports (never the file name, which may carry PHI).
-        encoding, delimiter, input_format: override reader detection for text files.
+        encoding, delimiter, input_format: override reader detection for text files
+            (``input_format="fhir"`` reads FHIR JSON/NDJSON; docs/fhir.md).
         suites: run only these suites (``preflight``, ``race``, ``ethnicity``, ``age``, ...).
 
     Raises:
@@ -195,7 +209,11 @@ def validate(
     if extra:
         prof = prof.with_thresholds(extra)
     data = normalize(frame, prof)
-    data.caregivers = caregivers.load(prof, frame, data)
+    fin = meta.pop("_fhir", None)
+    data.caregivers = caregivers.load(prof, frame, data,
+                                      table=None if fin is None else fin.caregivers)
+    if fin is not None:
+        fhir.attach(data, fin)
     as_of, as_of_rows, as_of_source = _as_of(prof, data, as_of_date)
     ctx = RuleContext(data=data, profile=prof, as_of=as_of, as_of_rows=as_of_rows,
                       n_rows=len(frame), params=_params(prof))

@@ -132,6 +132,7 @@ SUITES: dict[str, tuple[str, ...]] = {
     "sites": ("SITE.",),
     "readiness": ("STRAT.",),
     "sdoh": ("SDOH.", "GEO.", "PAYER."),
+    "fhir": ("FHIR.",),
 }
 
 

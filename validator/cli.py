@@ -133,8 +133,9 @@ def _run_and_report(source: Path, out: Path, formats: str | Sequence[str], quiet
               "(repeatable).")
 @click.option("--encoding", help="Text encoding of the input (default: detected).")
 @click.option("--delimiter", help="Field delimiter of the input (default: by extension).")
-@click.option("--input-format", type=click.Choice(["csv", "tsv", "parquet"]),
-              help="Input format (default: by extension and content).")
+@click.option("--input-format", type=click.Choice(["csv", "tsv", "parquet", "fhir"]),
+              help="Input format (default: by extension and content; fhir: FHIR R4 JSON "
+                   "Bundle, resource or NDJSON).")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the verdict line.")
 @guarded
 def validate(path: Path, profile: Path | None, out: Path, formats: str, fail_on: str,

@@ -69,6 +69,8 @@ FIELDS: dict[str, FieldDef] = {
     for f in (
         _f("patient_id", Kind.ID, "context", phi=True, description="Stable patient key"),
         _f("encounter_id", Kind.ID, "context", phi=True, description="Encounter key (long input)"),
+        _f("encounter_date", Kind.DATE, "context", phi=True,
+           description="Date of the encounter/row (encounter-level input)"),
         _f("site_id", Kind.ID, "context", description="Hospital, facility or source system"),
         _f("as_of_date", Kind.DATE, "context", description="Reference date of the extract"),
         _f("birth_date", Kind.DATE, "age", phi=True, description="Date of birth"),
@@ -116,6 +118,8 @@ FIELDS: dict[str, FieldDef] = {
            description="Caregiver self-rated English"),
         _f("caregiver_interpreter_needed", Kind.CODE, "caregiver", "snomed",
            description="Caregiver needs interpreter"),
+        _f("caregiver_birth_date", Kind.DATE, "caregiver", phi=True,
+           description="Caregiver's date of birth (R-096)"),
         _f("sex_admin", Kind.CODE, "sex", "administrative-gender",
            description="Administrative sex / gender"),
         _f("sex", Kind.CODE, "sex", "snomed", description="Documented sex (USCDI Sex)"),
@@ -127,6 +131,8 @@ FIELDS: dict[str, FieldDef] = {
            description="Sexual orientation"),
         _f("pronouns", Kind.CODE, "sogi", "loinc", description="Personal pronouns"),
         _f("name_to_use", Kind.TEXT, "sogi", phi=True, description="Chosen name"),
+        _f("sogi_confidential", Kind.ENUM, "sogi", "project",
+           description="Confidentiality/sensitivity marker on the SOGI values (R-113)"),
         *(
             _f(f"disability_{d}", Kind.CODE, "disability", "project",
                description=f"Functional limitation: {d.replace('_', ' ')}")
@@ -166,6 +172,25 @@ REQUIRED_GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
     "omb1997": {"race": RACE_FIELDS, "ethnicity": ETHNICITY_FIELDS},
     "spd15_2024": {"race_ethnicity_2024": ("race_ethnicity_2024",)},
 }
+
+#: SOGI fields (DOMAIN §1.6: removed or deprecated in US Core 8.0.1 after EO 14168). Under
+#: profile ``sogi_policy: excluded`` the SOGI checks do not evaluate them (R-118).
+SOGI_FIELDS = ("gender_identity", "sexual_orientation", "sex_at_birth", "pronouns")
+#: Required groups added by ``sogi_policy: required`` (WA CHARS, OR REALD/SOGI mandates, R-118):
+#: a missing one makes SOGI.POLICY_PROFILE FAIL.
+SOGI_REQUIRED_GROUPS: dict[str, tuple[str, ...]] = {
+    "gender_identity": ("gender_identity",),
+    "sexual_orientation": ("sexual_orientation",),
+}
+
+
+def required_groups(standard: str, sogi_policy: str = "optional") -> dict[str, tuple[str, ...]]:
+    """The required field groups of a profile: those of its race/ethnicity ``standard``, plus
+    gender identity and sexual orientation when ``sogi_policy`` is ``required``."""
+    groups = dict(REQUIRED_GROUPS.get(standard, {}))
+    if sogi_policy == "required":
+        groups.update(SOGI_REQUIRED_GROUPS)
+    return groups
 
 
 def get(name: str) -> FieldDef:

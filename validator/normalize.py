@@ -65,6 +65,45 @@ SOURCE_VALUES = {
     "derived": "derived",
 }
 
+#: Project vocabulary for ``*_respondent`` fields: who answered (Oregon OAR 950-030-0020(4),
+#: DOMAIN §2.1) and accepted synonyms. Canonical values: ``self``; ``parent_guardian_family``
+#: (parent, guardian or other family member, caregiver or proxy answering for the patient);
+#: ``authorized_representative`` (advocate, legal or other authorized representative);
+#: ``staff`` (staff determined or observed). Values are matched lower-cased with ``_`` and
+#: ``-`` read as spaces; any other value is kept as given (informative, not recognised).
+RESPONDENT_VALUES = {
+    **{s: "self" for s in (
+        "self", "patient", "self reported", "self report", "patient self", "pt")},
+    **{s: "parent_guardian_family" for s in (
+        "parent guardian family", "parent guardian family member", "parent",
+        "parents", "guardian", "legal guardian", "parent guardian", "parent or guardian",
+        "parent/guardian", "parent/guardian/family member", "parent/guardian/family",
+        "parent, guardian or other family member", "family", "family member",
+        "other family member", "relative", "caregiver", "caretaker", "proxy", "mother",
+        "father", "mom", "dad", "grandparent", "grandmother", "grandfather", "foster parent",
+        "stepparent", "step parent", "sibling", "aunt", "uncle", "prn", "mth", "fth", "grd",
+        "fammemb")},
+    **{s: "authorized_representative" for s in (
+        "authorized representative", "other authorized representative",
+        "legal representative", "representative", "advocate", "power of attorney", "poa",
+        "health care proxy", "healthcare proxy", "surrogate")},
+    **{s: "staff" for s in (
+        "staff", "staff determined", "staff observed", "observer", "observed", "clinician",
+        "provider", "registrar", "interviewer")},
+}
+
+
+def respondent_value(value: str) -> str:
+    """The canonical respondent for a lower-cased ``*_respondent`` value (else the value)."""
+    key = re.sub(r"\s*/\s*", "/", re.sub(r"[_-]+", " ", value)).strip()
+    return RESPONDENT_VALUES.get(value) or RESPONDENT_VALUES.get(key, value)
+
+
+#: Boolean-like caregiver flags (R-094): yes/no and their spellings; other values kept as given.
+FLAG_FIELDS = frozenset({"caregiver_is_primary_contact", "caregiver_is_legal_guardian"})
+FLAG_VALUES = {**{s: "yes" for s in ("yes", "y", "true", "t", "1")},
+               **{s: "no" for s in ("no", "n", "false", "f", "0")}}
+
 
 @dataclass
 class Unique:
@@ -133,6 +172,7 @@ class Normalized:
     frame: pd.DataFrame
     fields: dict[str, NormalizedField] = field(default_factory=dict)
     caregivers: Any = None  # validator.caregivers.CaregiverTable when caregivers are mapped
+    fhir: Any = None  # validator.io.fhir.Findings for FHIR input (structural findings per row)
 
     def get(self, name: str) -> NormalizedField | None:
         """The normalized field, or None when it is not mapped."""
@@ -257,8 +297,12 @@ def _parse_enum(value: str, name: str, lex: Mapping[str, str], asku: str,
     v = " ".join(value.split()).lower()
     if name.endswith("_source"):
         v = SOURCE_VALUES.get(v, v)
+    elif name.endswith("_respondent"):
+        v = respondent_value(v)
     elif name.endswith("english_proficiency"):
         v = PROFICIENCY_VALUES.get(v, v)
+    elif name in FLAG_FIELDS:
+        v = FLAG_VALUES.get(v, v)
     return Unique(informative=(v,), state=tokens.INFORMATIVE)
 
 
@@ -344,7 +388,7 @@ def _system_lexicon(lex: Mapping[str, str], system: str | None,
 
 
 def _asku_meaning(profile: Profile, spec: FieldSpec) -> str:
-    return spec.asku_means or profile.asku_means or "asked_unknown"
+    return profile.asku_meaning(spec) or "asked_unknown"
 
 
 def normalize_field(raw: pd.Series, spec: FieldSpec, profile: Profile,

@@ -22,13 +22,23 @@ from validator.ages import AGES
 from validator.ages import effective as effective_ages
 from validator.crosswalk import Crosswalk
 from validator.errors import ConfigError, InputError
-from validator.fields import FIELDS, Kind, is_demographic
+from validator.fields import FIELDS, SOGI_REQUIRED_GROUPS, Kind, is_demographic
 from validator.systems import parse_system
 from validator.tokens import TOKENS
 
 STANDARDS = ("omb1997", "spd15_2024")
 GRAINS = ("patient", "encounter")
 ASKU_MEANINGS = ("asked_unknown", "declined")
+#: R-118: SOGI required (WA CHARS, OR REALD/SOGI), optional, or excluded (federal after EO 14168).
+SOGI_POLICIES = ("required", "optional", "excluded")
+#: R-114: current VSAC sets (GI ...1021.32, SO ...1240.11) or legacy 2015 Edition / USCDI v2 /
+#: US Core <= 6.1 sets (genderqueer 446131000124102, ASKU "choose not to disclose").
+SOGI_VALUESETS = ("current", "legacy")
+#: R-114 value set of ``sex``: USCDI Sex (VSAC ...1240.3) or Federal Administrative Sex
+#: (...1021.121).
+SEX_VALUESETS = ("uscdi", "federal")
+#: Fields whose ASKU means "choose not to disclose" (declined) under ``sogi_valuesets: legacy``.
+_LEGACY_ASKU_DECLINED = ("gender_identity", "sexual_orientation")
 DEFAULT_DELIMITER = "|"
 #: Caregiver columns of a canonical file: caregiver_<field> or caregiver<N>_<field>.
 _CAREGIVER_SLOT = re.compile(r"caregiver(\d*)_(.+)")
@@ -37,6 +47,7 @@ _TOP_KEYS = (
     "version", "name", "profile_version", "description", "standard", "grain", "asku_means",
     "as_of_date", "cohort", "row_key", "stratum", "input", "fields", "thresholds",
     "disabled_checks", "not_collected", "absent_values", "params", "ages", "caregivers",
+    "sogi_policy", "sogi_valuesets", "sex_valueset", "sdoh_instruments",
 )
 _CAREGIVER_KEYS = ("source", "input", "patient_key", "fields", "slots")
 _FIELD_KEYS = ("column", "system", "delimiter", "system_column", "format", "asku_means",
@@ -141,9 +152,23 @@ class Profile:
     absent_values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     input: InputOptions = InputOptions()
     caregivers: CaregiverSpec | None = None
+    sogi_policy: str = "optional"
+    sogi_valuesets: str = "current"
+    sex_valueset: str = "uscdi"
+    sdoh_instruments: tuple[str, ...] = ()
     inferred: bool = False
     path: Path | None = None
     sha256: str | None = None
+
+    def asku_meaning(self, spec: FieldSpec) -> str | None:
+        """What ASKU means in ``spec``'s field as declared, None when undeclared: the field's
+        ``asku_means``; for gender identity and sexual orientation under ``sogi_valuesets:
+        legacy``, ``declined`` (2015 Edition "choose not to disclose"); else the profile's."""
+        if spec.asku_means:
+            return spec.asku_means
+        if self.sogi_valuesets == "legacy" and spec.field in _LEGACY_ASKU_DECLINED:
+            return "declined"
+        return self.asku_means
 
     def with_thresholds(self, extra: Mapping[str, ThresholdOverride]) -> Profile:
         """A copy whose thresholds are overridden by ``extra``."""
@@ -170,6 +195,10 @@ class Profile:
             "standard": self.standard,
             "grain": self.grain,
             "asku_means": self.asku_means,
+            "sogi_policy": self.sogi_policy,
+            "sogi_valuesets": self.sogi_valuesets,
+            "sex_valueset": self.sex_valueset,
+            "sdoh_instruments": list(self.sdoh_instruments),
             "cohort": None
             if self.cohort is None
             else {"min_age": self.cohort.min_age, "max_age": self.cohort.max_age},
@@ -381,6 +410,12 @@ def _caregivers(data: Any, where: str, base: Path | None, fields: Mapping[str, F
     )
 
 
+def _codes(data: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(data, list) or not all(isinstance(v, str) and v.strip() for v in data):
+        raise ConfigError(f"{where}: expected a list of codes, e.g. [\"93025-5\"]")
+    return tuple(v.strip() for v in data)
+
+
 def _absent_values(data: Any, where: str) -> dict[str, tuple[str, ...]]:
     out: dict[str, tuple[str, ...]] = {}
     for token, values in _mapping(data, where).items():
@@ -406,7 +441,7 @@ def _input(data: Any, where: str) -> InputOptions:
     _reject_unknown(d, _INPUT_KEYS, where)
     fmt = d.get("format")
     if fmt is not None:
-        _choice(fmt, ("csv", "tsv", "parquet"), f"{where}.format")
+        _choice(fmt, ("csv", "tsv", "parquet", "fhir"), f"{where}.format")
     return InputOptions(
         format=fmt,
         encoding=None if d.get("encoding") is None else _str(d["encoding"], f"{where}.encoding"),
@@ -439,6 +474,13 @@ def from_dict(data: Any, *, where: str = "profile", path: Path | None = None,
     for f in not_collected:
         if f in fields:
             raise ConfigError(f"{where}.not_collected: {f!r} is also mapped under fields")
+    sogi_policy = _choice(d.get("sogi_policy", "optional"), SOGI_POLICIES, f"{where}.sogi_policy")
+    if sogi_policy == "required":
+        for f in not_collected:
+            if f in SOGI_REQUIRED_GROUPS:
+                raise ConfigError(
+                    f"{where}.not_collected: {f!r} is required under sogi_policy: required",
+                    hint="map the field, or declare sogi_policy: optional")
     row_key = d.get("row_key", "patient_id" if "patient_id" in fields else None)
     stratum = d.get("stratum", "site_id" if "site_id" in fields else None)
     for key, value in (("row_key", row_key), ("stratum", stratum)):
@@ -477,6 +519,12 @@ def from_dict(data: Any, *, where: str = "profile", path: Path | None = None,
         input=_input(d.get("input") or {}, f"{where}.input"),
         caregivers=None if d.get("caregivers") is None else _caregivers(
             d["caregivers"], f"{where}.caregivers", base, fields),
+        sogi_policy=sogi_policy,
+        sogi_valuesets=_choice(d.get("sogi_valuesets", "current"), SOGI_VALUESETS,
+                               f"{where}.sogi_valuesets"),
+        sex_valueset=_choice(d.get("sex_valueset", "uscdi"), SEX_VALUESETS,
+                             f"{where}.sex_valueset"),
+        sdoh_instruments=_codes(d.get("sdoh_instruments") or [], f"{where}.sdoh_instruments"),
         inferred=False,
         path=path,
         sha256=sha256,
@@ -521,7 +569,7 @@ def infer(columns: Sequence[str], *, where: str) -> Profile:
         if slot is not None and f"caregiver_{slot[2]}" in FIELDS:
             name = f"caregiver_{slot[2]}"
             slots.setdefault(int(slot[1] or 1), {})[name] = FieldSpec(
-                name, column, FIELDS[name].system)
+                name, column, FIELDS[name].system, system_column=by_key.get(f"{key}_system"))
         elif key in FIELDS:
             sys_col = by_key.get(f"{key}_system")
             fields[key] = FieldSpec(key, column, FIELDS[key].system, system_column=sys_col)

@@ -38,7 +38,22 @@ SYSTEM_ALIASES: dict[str, tuple[str, ...]] = {
     "administrative-gender": ("http://hl7.org/fhir/administrative-gender",),
     "v3-administrative-gender": ("http://terminology.hl7.org/CodeSystem/v3-AdministrativeGender",),
     "hl7v2-0001": ("http://terminology.hl7.org/CodeSystem/v2-0001", "HL70001"),
-    "v3-rolecode": ("http://terminology.hl7.org/CodeSystem/v3-RoleCode",),
+    "v3-rolecode": (
+        "http://terminology.hl7.org/CodeSystem/v3-RoleCode",
+        "http://hl7.org/fhir/v3/RoleCode",
+        "urn:oid:2.16.840.1.113883.5.111",
+        "2.16.840.1.113883.5.111",
+    ),
+    "hl7v2-0131": (
+        "http://terminology.hl7.org/CodeSystem/v2-0131",
+        "http://hl7.org/fhir/v2/0131",
+        "HL70131",
+    ),
+    "hl7v2-0063": (
+        "http://terminology.hl7.org/CodeSystem/v2-0063",
+        "http://hl7.org/fhir/v2/0063",
+        "HL70063",
+    ),
     "null-flavor": ("http://terminology.hl7.org/CodeSystem/v3-NullFlavor",),
     "data-absent-reason": ("http://terminology.hl7.org/CodeSystem/data-absent-reason",),
     "spd15-2024": (),

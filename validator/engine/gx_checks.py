@@ -12,13 +12,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from validator import sogi
 from validator._resources import expectations_dir
 from validator.engine.gx_adapter import GxOutcome
 from validator.engine.measures import Measurement, RuleContext
 from validator.fields import ETHNICITY_FIELDS, RACE_FIELDS
 from validator.normalize import STRING
 
-SUITES = ("preflight", "race", "ethnicity", "combined_2024", "language")
+SUITES = ("preflight", "race", "ethnicity", "combined_2024", "language", "sogi")
 COUNT_MODES = ("rate", "nonmissing", "all", "all_with_missing")
 
 
@@ -101,7 +102,8 @@ def prepare_frame(ctx: RuleContext) -> pd.DataFrame:
 
     ``race__informative``/``ethnicity__informative``: an informative value in any race
     (ethnicity) field, imputed values excluded (R-027). ``patient_id__key``: patient id, joined
-    with the site when one is mapped (R-002).
+    with the site when one is mapped (R-002). ``<field>__vs_<value set>``: the SOGI/sex codes
+    to check against the value set the profile declares (R-114, validator/sogi.py).
     """
     frame = ctx.data.frame.copy(deep=False)
     n, index = ctx.n_rows, frame.index
@@ -122,6 +124,8 @@ def prepare_frame(ctx: RuleContext) -> pd.DataFrame:
         if site is not None:
             key = key + "\x1f" + frame["site_id"].fillna("")
         frame["patient_id__key"] = key
+    for name, values in sogi.valueset_columns(ctx.data, ctx.profile).items():
+        frame[name] = values
     return frame
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from validator import cdcrec, valuesets
+from validator import cdcrec, sogi, valuesets
 
 #: Parameters derived from CDCREC rather than stored as a value set file.
 _DERIVED = {
@@ -13,6 +13,7 @@ _DERIVED = {
         r["code"] for r in valuesets.load("cdcrec").rows
         if r["tree"] == "ethnicity" and r["abstract"] != "true"
     ),
+    sogi.PRONOUNS: lambda: sorted(sogi.codes(sogi.PRONOUNS)),
 }
 
 

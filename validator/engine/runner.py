@@ -26,7 +26,7 @@ from validator.engine.measures import (
     RuleContext,
 )
 from validator.engine.rules import RuleSpec, load_all
-from validator.fields import REQUIRED_GROUPS
+from validator.fields import required_groups
 from validator.judge import Thresholds, error, failed, judge, not_applicable, thresholds_for
 from validator.results import CheckResult
 
@@ -85,7 +85,8 @@ def _missing_reason(ctx: RuleContext, check: CheckDef) -> tuple[str, bool]:
     declared = [f for f in fields if f in ctx.profile.not_collected]
     if declared:
         return f"{', '.join(declared)} declared not collected in the profile", False
-    for group, members in REQUIRED_GROUPS.get(ctx.profile.standard, {}).items():
+    for group, members in required_groups(ctx.profile.standard,
+                                          ctx.profile.sogi_policy).items():
         if check.category == "completeness" and set(fields) == set(members):
             return (
                 f"required field {group} ({' / '.join(members)}) is not in the input; "
@@ -128,7 +129,11 @@ def _plan_check(ctx: RuleContext, check: CheckDef, gx_fields: Mapping[str, tuple
             reason = f"{spec.result_field} declared not collected in the profile"
             return [_Plan(check, spec.result_field, fixed=lambda s: not_applicable(
                 check, spec.result_field, s, reason))]
-        return [_Plan(check, spec.result_field, rule=spec)]
+        if spec.table and spec.table not in ("patient", *table_of.values()):
+            reason = f"the profile maps no {spec.table} fields"
+            return [_Plan(check, spec.result_field, fixed=lambda s: not_applicable(
+                check, spec.result_field, s, reason))]
+        return [_Plan(check, spec.result_field, rule=spec, table=spec.table or "patient")]
     if not check.fields:
         return [_Plan(check, None, rule=spec)]
     fields = [f for f in check.fields if f in table_of and f not in ctx.profile.not_collected]

@@ -47,10 +47,16 @@ def load_all() -> dict[str, RuleSpec]:
     from validator.engine.rules import (  # noqa: F401
         absent,
         age,
+        caregiver,
         ethnicity,
+        fhir,
+        history,
         language,
         preflight,
         race,
+        respondent,
+        sdoh,
+        sogi,
         spd15,
     )
 

@@ -30,7 +30,7 @@ def token_mapped(ctx: RuleContext, check: CheckDef, field: str) -> RowMeasure:
 def asku_declared(ctx: RuleContext, check: CheckDef, field: str) -> RowMeasure:
     """Rows holding ASKU when the profile does not say what ASKU means for this field."""
     nf = ctx.require(field)
-    declared = nf.spec.asku_means or ctx.profile.asku_means
+    declared = ctx.profile.asku_meaning(nf.spec)
     scope = nf.flag(lambda u: u.state != tokens.BLANK)
     asku = nf.flag(lambda u: u.has_asku)
     hits = ctx.none() if declared else asku

@@ -17,6 +17,7 @@ from validator.engine.measures import (
     RowMeasure,
     RuleContext,
 )
+from validator.engine.rules import fhir as fhir_rules
 from validator.engine.rules import rule
 from validator.engine.rules._codes import (
     CDCREC_FORMAT,
@@ -157,9 +158,9 @@ def other_rate(ctx: RuleContext, check: CheckDef, field: str) -> RowMeasure:
 
 @rule("RACE.TEXT_PRESENT")
 def text_present(ctx: RuleContext, check: CheckDef, field: str) -> RowMeasure:
-    """US Core extension text: only FHIR input has it."""
-    raise NotApplicable("applies to FHIR input (US Core race extension text); "
-                        "this input is a table")
+    """US Core race/ethnicity extensions without text: only FHIR input has extensions (the
+    count is in rules/fhir.py; table input is NOT_APPLICABLE)."""
+    return fhir_rules.extension_text(ctx)
 
 
 @rule("RACE.TEXT_CODE_CONSISTENT")
