@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from validator import __version__, caregivers, catalog, io, valuesets
+from validator import __version__, caregivers, catalog, derive, io, valuesets
 from validator import profile as profiles
 from validator.engine import runner
 from validator.engine.measures import RuleContext
@@ -215,6 +215,7 @@ def validate(
     if fin is not None:
         fhir.attach(data, fin)
     as_of, as_of_rows, as_of_source = _as_of(prof, data, as_of_date)
+    derived = ["birth_date"] if derive.birth_date_from_age(data, as_of) else []
     ctx = RuleContext(data=data, profile=prof, as_of=as_of, as_of_rows=as_of_rows,
                       n_rows=len(frame), params=_params(prof))
     results = runner.run(ctx, checks)
@@ -229,6 +230,7 @@ def validate(
             "started_at": started.isoformat(timespec="seconds"),
             "as_of_date": as_of.isoformat(),
             "as_of_source": as_of_source,
+            "derived_fields": derived,
         },
         dataset={"name": name, "rows": len(frame), "fields_read": sorted(data.fields),
                  **meta, "caregivers": caregivers.describe(data.caregivers)},

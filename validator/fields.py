@@ -74,6 +74,9 @@ FIELDS: dict[str, FieldDef] = {
         _f("site_id", Kind.ID, "context", description="Hospital, facility or source system"),
         _f("as_of_date", Kind.DATE, "context", description="Reference date of the extract"),
         _f("birth_date", Kind.DATE, "age", phi=True, description="Date of birth"),
+        _f("age_years", Kind.ENUM, "age",
+           description="Age in completed years at the extract date, for sources without a "
+           "birth date (a birth date is then derived: validator/derive.py)"),
         _f("race_codes", Kind.CODE, "race", "cdcrec", description="Race answer(s), 0..n"),
         _f("race_omb", Kind.CODE, "race", "cdcrec", description="OMB race categories, 0..6"),
         _f("race_detailed", Kind.CODE, "race", "cdcrec", description="Detailed race codes"),
