@@ -313,3 +313,24 @@ def test_gender_identity_differing_from_sex_is_never_a_violation() -> None:
     alone = _run(["patient_id", "gender_identity"], [("P1", "446141000124107")]).result(
         "SOGI.NO_DISCORDANCE_ERROR", "gender_identity")
     assert alone.status is Status.NOT_APPLICABLE
+
+
+def test_excluded_policy_takes_sogi_fields_out_of_every_check() -> None:
+    import pandas as pd
+
+    import validator
+    from validator.results import Status
+
+    frame = pd.DataFrame({
+        "race_codes": ["2106-3"] * 3, "ethnicity_code": ["2186-5"] * 3,
+        "gender_identity": ["446151000124109", "--", "ASKU"],
+        "gender_identity_respondent": ["", "self", ""],
+    })
+    profile = {"fields": {c: c for c in frame.columns}, "sogi_policy": "excluded"}
+    report = validator.validate(frame, profile=profile, as_of_date="2026-11-01")
+    on_sogi = [r for r in report.results if r.stratum is None and r.field in (
+        "gender_identity", "gender_identity_respondent")]
+    assert {r.check_id for r in on_sogi} >= {"NULL.TOKEN_MAPPED", "NULL.ASKU_PROFILE_DECLARED",
+                                              "RESP.RECORDED"}
+    assert {r.status for r in on_sogi} == {Status.NOT_APPLICABLE}
+    assert all("sogi_policy: excluded" in r.reason for r in on_sogi)

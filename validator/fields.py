@@ -179,6 +179,13 @@ REQUIRED_GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
 #: SOGI fields (DOMAIN §1.6: removed or deprecated in US Core 8.0.1 after EO 14168). Under
 #: profile ``sogi_policy: excluded`` the SOGI checks do not evaluate them (R-118).
 SOGI_FIELDS = ("gender_identity", "sexual_orientation", "sex_at_birth", "pronouns")
+#: Every field a ``sogi_policy: excluded`` profile takes out of evaluation, with their
+#: respondent and collection-date companions (all checks on them are NOT_APPLICABLE).
+SOGI_POLICY_FIELDS = frozenset(
+    {*SOGI_FIELDS, "sogi_confidential"}
+    | {f"{e}_{s}" for e in ("gender_identity", "sexual_orientation")
+       for s in ("respondent", "collected_date")}
+)
 #: Required groups added by ``sogi_policy: required`` (WA CHARS, OR REALD/SOGI mandates, R-118):
 #: a missing one makes SOGI.POLICY_PROFILE FAIL.
 SOGI_REQUIRED_GROUPS: dict[str, tuple[str, ...]] = {

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from validator import catalog
+from validator import catalog, sogi
 from validator.catalog import CheckDef
 from validator.engine import gx_adapter, gx_checks, parameters
 from validator.engine.measures import (
@@ -26,7 +26,7 @@ from validator.engine.measures import (
     RuleContext,
 )
 from validator.engine.rules import RuleSpec, load_all
-from validator.fields import required_groups
+from validator.fields import SOGI_POLICY_FIELDS, required_groups
 from validator.judge import Thresholds, error, failed, judge, not_applicable, thresholds_for
 from validator.results import CheckResult
 
@@ -139,7 +139,13 @@ def _plan_check(ctx: RuleContext, check: CheckDef, gx_fields: Mapping[str, tuple
     fields = [f for f in check.fields if f in table_of and f not in ctx.profile.not_collected]
     if not fields:
         return [_missing_plan(ctx, check)]
-    plans = [_plan_field(check, f, gx_fields, spec, set(table_of), table_of) for f in fields]
+    excluded = sogi.excluded_reason(ctx.profile)
+    plans = [
+        _Plan(check, f, table=table_of[f], fixed=lambda s, f=f, r=excluded: not_applicable(
+            check, f, s, r)) if excluded and f in SOGI_POLICY_FIELDS
+        else _plan_field(check, f, gx_fields, spec, set(table_of), table_of)
+        for f in fields
+    ]
     return [p for p in plans if p is not None]
 
 
