@@ -1,4 +1,4 @@
-# Quick start: `make demo` (set up and validate the bundled example), `make test` (every test).
+# Quick start: `make demo` (set up and validate the bundled examples), `make test` (every test).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -22,10 +22,12 @@ install: $(VENV)/.installed
 
 dev: $(VENV)/.dev-installed
 
-## Validate the bundled example (fixtures/example) and write reports/example/report.{json,md}.
+## Validate the bundled examples (fixtures/example, fixtures/pediatric) and write
+## reports/example/ and reports/pediatric/ (report.{json,md} in each).
 demo: install
 	$(BIN)/real-validator run checkpoints/example.yaml
-	@echo "Open reports/example/report.md (or report.json)."
+	$(BIN)/real-validator run checkpoints/pediatric.yaml
+	@echo "Open reports/example/report.md and reports/pediatric/report.md (or report.json)."
 
 ## Lint, then run every test.
 test: dev lint
@@ -49,6 +51,7 @@ docs: dev
 
 example: dev
 	$(BIN)/python scripts/make_example.py
+	$(BIN)/python scripts/make_pediatric_example.py
 
 clean:
 	rm -rf $(VENV) reports .pytest_cache .ruff_cache build *.egg-info
