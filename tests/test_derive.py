@@ -39,3 +39,15 @@ def test_birth_date_wins_over_age_years() -> None:
 def test_leap_day() -> None:
     assert _years_before(dt.date(2024, 2, 29), 1) == dt.date(2023, 2, 28)
     assert _years_before(dt.date(2026, 11, 1), 6) == dt.date(2020, 11, 1)
+
+
+def test_day_based_rules_are_not_applicable_on_derived_birth_dates() -> None:
+    frame = pd.DataFrame({"patient_id": ["a", "b", "c"], "race_codes": ["2106-3"] * 3,
+                          "ethnicity_code": ["2186-5"] * 3, "age_years": ["0", "0", "1"],
+                          "sex_admin": ["UN", "unknown", "UN"],
+                          "race_source": ["derived", "proxy", "derived"]})
+    report = validator.validate(frame, as_of_date="2026-11-01")
+    for check_id in ("SEX.NEONATE_PLAUSIBLE", "PED.NEWBORN_DERIVED_RACE"):
+        r = report.result(check_id)
+        assert r.status is Status.NOT_APPLICABLE, check_id
+        assert "days of life are unknown" in r.reason

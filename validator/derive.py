@@ -16,6 +16,18 @@ from validator.fields import Kind
 from validator.normalize import Normalized, NormalizedField, Unique
 
 AGE_FIELD = "age_years"
+#: The ``system`` a derived birth date carries: rules that need days of life (neonates,
+#: newborns) are NOT_APPLICABLE on it, since an age in years says nothing about days.
+DERIVED_FROM_AGE = "derived-from-age_years"
+
+
+DAYS_UNKNOWN = ("the birth date is derived from an age in years (age_years): days of life "
+                "are unknown")
+
+
+def days_unknown(birth: NormalizedField) -> bool:
+    """True when ``birth`` was derived from an age in years (days of life are unknown)."""
+    return birth.spec.system == DERIVED_FROM_AGE
 
 
 def _years_before(day: dt.date, years: int) -> dt.date:
@@ -43,7 +55,7 @@ def birth_date_from_age(data: Normalized, as_of: dt.date) -> bool:
     age = data.get(AGE_FIELD)
     if age is None or data.get("birth_date") is not None:
         return False
-    spec = replace(age.spec, field="birth_date")
+    spec = replace(age.spec, field="birth_date", system=DERIVED_FROM_AGE)
     data.fields["birth_date"] = NormalizedField(
         spec=spec, kind=Kind.DATE, raw=age.raw, codes=age.codes,
         uniques=[_birth(u, as_of) for u in age.uniques])

@@ -15,6 +15,7 @@ import numpy as np
 
 from validator import tokens
 from validator.catalog import CheckDef
+from validator.derive import DAYS_UNKNOWN, days_unknown
 from validator.engine.measures import (
     GroupMeasure,
     Measurement,
@@ -164,6 +165,8 @@ def newborn_derived_race(ctx: RuleContext, check: CheckDef, field: str) -> Group
     """Share of infants' race that is derived (race_source derived, or collected on the birth
     date with no respondent); race_source self for an infant is reported as a breach."""
     birth = ctx.require("birth_date", "(needed for the age at race collection)")
+    if days_unknown(birth):
+        raise NotApplicable(DAYS_UNKNOWN)
     source, collected, respondent = _newborn_inputs(ctx)
     informative = value_informative(ctx, "race")
     limit = ctx.param(check, "newborn_max_days")

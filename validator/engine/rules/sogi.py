@@ -24,6 +24,7 @@ import numpy as np
 
 from validator import sogi, tokens
 from validator.catalog import CheckDef
+from validator.derive import DAYS_UNKNOWN, days_unknown
 from validator.engine import gx_checks
 from validator.engine.measures import (
     GroupMeasure,
@@ -306,6 +307,8 @@ def neonate_plausible(ctx: RuleContext, check: CheckDef, field: str) -> GroupMea
     """Undetermined administrative sex: plausible under neonate_max_days, counted after."""
     nf = need(ctx, "sex_admin")
     birth = need(ctx, "birth_date", "(needed for the age in days)")
+    if days_unknown(birth):
+        raise NotApplicable(DAYS_UNKNOWN)
     limit = ctx.param(check, "neonate_max_days")
     born = ordinals(birth)
     days = _as_of_ordinals(ctx) - born
