@@ -31,6 +31,7 @@ class GxOutcome:
     unexpected_count: int
     missing_count: int
     raised: bool
+    mismatch: bool = False  # set by the runner when its grouped-pass counts disagree
 
 
 @contextmanager

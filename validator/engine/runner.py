@@ -10,14 +10,14 @@ summed per stratum.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
 from validator import catalog, sogi
 from validator.catalog import CheckDef
-from validator.engine import gx_adapter, gx_checks, parameters
+from validator.engine import gx_adapter, gx_checks, masks, parameters
 from validator.engine.measures import (
     GroupMeasure,
     Measurement,
@@ -60,7 +60,7 @@ class _Table:
     ctx: RuleContext
     frame: pd.DataFrame
     gx: list[gx_checks.GxCheck]
-    masks: dict[str | None, np.ndarray]
+    strata_rows: dict[str | None, np.ndarray]
     outcomes: dict[str | None, list[gx_adapter.GxOutcome]] = field(default_factory=dict)
     position: dict[int, int] = field(default_factory=dict)
 
@@ -220,23 +220,38 @@ def _tables(ctx: RuleContext, strata: list[tuple[str | None, np.ndarray | None]]
     if sub is not None:
         cg_ctx, codes = sub
         cg_frame = gx_checks.prepare_frame(cg_ctx)
-        masks: dict[str | None, np.ndarray] = {None: np.ones(cg_ctx.n_rows, dtype=bool)}
+        rows: dict[str | None, np.ndarray] = {None: np.ones(cg_ctx.n_rows, dtype=bool)}
         for i, (label, _) in enumerate(strata[1:]):
-            masks[label] = codes == i
+            rows[label] = codes == i
         out["caregiver"] = _Table("caregiver", cg_ctx, cg_frame,
-                                  gx_checks.select(cg_frame.columns, cg_ctx.data.fields), masks)
+                                  gx_checks.select(cg_frame.columns, cg_ctx.data.fields), rows)
     return out
 
 
 def _run_gx(table: _Table, plans: list[_Plan]) -> None:
+    """GX once on the whole table; every stratum from the grouped pass (validator/engine/
+    masks.py), whose whole-table counts must equal GX's (else the result is an ERROR)."""
     used = sorted({i for p in plans if p.gx and p.table == table.name for i in p.gx})
     expectations = [table.gx[i].expectation for i in used]
     params = {name: parameters.resolve(name)
               for name in parameters.names_in([e["kwargs"] for e in expectations])}
     cols = sorted({c for e in expectations for c in gx_checks.columns_of(e)})
-    subsets = [(label, None if label is None else mask) for label, mask in table.masks.items()]
-    table.outcomes = gx_adapter.validate_subsets(table.frame[cols], expectations, params,
-                                                 subsets)
+    frame = table.frame[cols]
+    whole = gx_adapter.validate_subsets(frame, expectations, params, [(None, None)])[None]
+    everything = table.strata_rows[None]
+    strata = [label for label in table.strata_rows if label is not None]
+    groups = table.ctx.strata if strata else None
+    table.outcomes = {None: [], **{label: [] for label in strata}}
+    for e, outcome in zip(expectations, whole, strict=True):
+        m = masks.evaluate(frame, e, params)
+        mismatch = not outcome.raised and m.counts(everything) != (
+            outcome.element_count, outcome.unexpected_count, outcome.missing_count)
+        table.outcomes[None].append(replace(outcome, mismatch=mismatch))
+        if strata and e["type"] == "expect_column_values_to_be_unique":
+            m = masks.evaluate(frame, e, params, groups=groups)
+        for label in strata:
+            counts = m.counts(table.strata_rows[label])
+            table.outcomes[label].append(gx_adapter.GxOutcome(*counts, raised=outcome.raised))
     table.position = {i: k for k, i in enumerate(used)}
 
 
@@ -254,7 +269,7 @@ def run(ctx: RuleContext, checks: Mapping[str, CheckDef] | None = None) -> list[
     for label, _ in strata:
         for plan in plans:
             t = tables[plan.table]
-            results.append(_result(t.ctx, plan, label, t.masks[label], t.outcomes[label],
+            results.append(_result(t.ctx, plan, label, t.strata_rows[label], t.outcomes[label],
                                    t.position, t.gx))
     return results
 
@@ -275,6 +290,9 @@ def _result(ctx: RuleContext, plan: _Plan, label: str | None, rows: np.ndarray,
         if any(o.raised for o in found):
             return error(check, plan.field, label,
                          "GX could not evaluate this check (details withheld: they may quote data)")
+        if any(o.mismatch for o in found):
+            return error(check, plan.field, label,
+                         "the per-stratum counts disagree with GX's whole-input counts (a bug)")
         m = gx_checks.measurement(found[0], gx_list[plan.gx[0]].count)
         m = gx_checks.with_details(ctx, check.check_id, plan.field, m, rows)
         return judge(check, m, t, field=plan.field, stratum=label)

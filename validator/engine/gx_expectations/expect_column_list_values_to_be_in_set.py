@@ -14,7 +14,7 @@ from great_expectations.expectations.metrics import (
 )
 from great_expectations.expectations.model_field_types import ValueSetField
 
-from validator.engine.gx_expectations._unique import SEP, items, per_unique
+from validator.engine.predicates import SEP, list_in_set
 
 EXPECTATION_SHORT_DESCRIPTION = (
     "Expect every item of each delimited multi-value cell to be in a given set."
@@ -33,8 +33,7 @@ class ColumnListValuesInSet(ColumnMapMetricProvider):
     @column_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column: pd.Series, value_set: list, delimiter: str = SEP,
                 **kwargs: object) -> pd.Series:
-        members = frozenset(value_set)
-        return per_unique(column, lambda v: all(i in members for i in items(v, delimiter)))
+        return list_in_set(column, value_set, delimiter)
 
 
 class ExpectColumnListValuesToBeInSet(ColumnMapExpectation):

@@ -13,8 +13,7 @@ from great_expectations.expectations.metrics import (
     column_condition_partial,
 )
 
-from validator.engine.gx_expectations._unique import SEP, items, per_unique
-from validator.languages import is_valid
+from validator.engine.predicates import SEP, list_valid_bcp47
 
 EXPECTATION_SHORT_DESCRIPTION = (
     "Expect every item to be a valid BCP 47 language tag: well formed (RFC 5646) and every "
@@ -32,7 +31,7 @@ class ColumnListValuesValidBcp47(ColumnMapMetricProvider):
 
     @column_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column: pd.Series, delimiter: str = SEP, **kwargs: object) -> pd.Series:
-        return per_unique(column, lambda v: all(is_valid(i) for i in items(v, delimiter)))
+        return list_valid_bcp47(column, delimiter)
 
 
 class ExpectColumnListValuesToBeValidBcp47(ColumnMapExpectation):

@@ -13,8 +13,7 @@ from great_expectations.expectations.metrics import (
     column_condition_partial,
 )
 
-from validator.cdcrec import check_digit_ok
-from validator.engine.gx_expectations._unique import SEP, items, per_unique
+from validator.engine.predicates import SEP, list_valid_cdcrec
 
 EXPECTATION_SHORT_DESCRIPTION = (
     "Expect every item to be a well-formed CDC Race & Ethnicity code: NNNN-C, numeric part "
@@ -32,7 +31,7 @@ class ColumnListValuesValidCdcrec(ColumnMapMetricProvider):
 
     @column_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column: pd.Series, delimiter: str = SEP, **kwargs: object) -> pd.Series:
-        return per_unique(column, lambda v: all(check_digit_ok(i) for i in items(v, delimiter)))
+        return list_valid_cdcrec(column, delimiter)
 
 
 class ExpectColumnListValuesToBeValidCdcrecCodes(ColumnMapExpectation):

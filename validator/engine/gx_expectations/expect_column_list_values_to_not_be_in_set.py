@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import ClassVar
 
 import pandas as pd
@@ -15,7 +14,7 @@ from great_expectations.expectations.metrics import (
 )
 from great_expectations.expectations.model_field_types import ValueSetField
 
-from validator.engine.gx_expectations._unique import SEP, items, per_unique
+from validator.engine.predicates import SEP, list_not_in_set
 
 EXPECTATION_SHORT_DESCRIPTION = (
     "Expect no item of each delimited multi-value cell to be in a forbidden set."
@@ -37,16 +36,7 @@ class ColumnListValuesNotInSet(ColumnMapMetricProvider):
     @column_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column: pd.Series, value_set: list, delimiter: str = SEP,
                 pattern: str | None = None, **kwargs: object) -> pd.Series:
-        forbidden = frozenset(value_set)
-        regex = re.compile(pattern, re.IGNORECASE) if pattern else None
-
-        def ok(value: str) -> bool:
-            return not any(
-                i in forbidden or (regex is not None and regex.search(i))
-                for i in items(value, delimiter)
-            )
-
-        return per_unique(column, ok)
+        return list_not_in_set(column, value_set, delimiter, pattern)
 
 
 class ExpectColumnListValuesToNotBeInSet(ColumnMapExpectation):
