@@ -142,3 +142,21 @@ def test_reports_are_deterministic_apart_from_the_timestamp(tmp_path: Path) -> N
     assert [p.name for p in paths] == ["report.json", "report.md"]
     assert not list(tmp_path.glob(".*.tmp"))
     assert json.loads(paths[0].read_text())["schema_version"] == "1.1"
+
+
+def test_stratify_by_a_raw_column_or_a_canonical_field(tmp_path: Path) -> None:
+    rows = dict(ROWS, CHANNEL=["portal", "desk", "desk", "portal", "desk", "desk"])
+    frame = pd.DataFrame(rows)
+    report = validator.validate(frame, as_of_date="2026-11-01", stratify_by="CHANNEL")
+    assert report.profile["stratum"] == "stratum"
+    desk = report.result("RACE.COMPLETENESS", stratum="desk")
+    portal = report.result("RACE.COMPLETENESS", stratum="portal")
+    assert (desk.numerator, desk.denominator, portal.numerator, portal.denominator) == (
+        2, 4, 2, 2)
+    by_site = validator.validate(pd.DataFrame(ROWS), as_of_date="2026-11-01",
+                                 stratify_by="site_id")
+    assert by_site.result("RACE.COMPLETENESS", stratum="S2").numerator == 2
+    with pytest.raises(UsageError, match="would print patient-level values"):
+        validator.validate(frame, stratify_by="patient_id")
+    with pytest.raises(UsageError, match="neither a canonical field nor a column"):
+        validator.validate(frame, stratify_by="WARD")

@@ -64,8 +64,8 @@ def _as_strings(table: pa.Table) -> pd.DataFrame:
     return out.to_pandas(types_mapper=pd.ArrowDtype)
 
 
-def _from_frame(frame: pd.DataFrame | pa.Table, prof: Profile | None,
-                where: str) -> tuple[pd.DataFrame, Profile, dict[str, Any]]:
+def _from_frame(frame: pd.DataFrame | pa.Table, prof: Profile | None, where: str,
+                stratify_by: str | None = None) -> tuple[pd.DataFrame, Profile, dict[str, Any]]:
     table = frame if isinstance(frame, pa.Table) else None
     columns = [str(c) for c in (frame.column_names if table is not None else frame.columns)]
     if len(set(columns)) != len(columns):
@@ -73,6 +73,8 @@ def _from_frame(frame: pd.DataFrame | pa.Table, prof: Profile | None,
         raise InputError(f"{where}: duplicate column name {dup!r}",
                          hint="give every column a unique name")
     prof = prof or profiles.infer(columns, where=where)
+    if stratify_by:
+        prof = profiles.with_stratum(prof, stratify_by, columns, where=where)
     profiles.check_columns(prof, columns, where=where)
     wanted = prof.columns()
     if table is None:
@@ -106,6 +108,9 @@ def _from_path(path: Path, prof: Profile | None, opts: Mapping[str, str | None]
     )
     try:
         prof = prof or profiles.infer(info.columns, where=str(path))
+        if opts.get("stratify_by"):
+            prof = profiles.with_stratum(prof, str(opts["stratify_by"]), info.columns,
+                                         where=str(path))
         profiles.check_columns(prof, info.columns, where=str(path))
     except InputError as exc:
         if info.suggested_delimiter and len(info.columns) == 1:
@@ -167,6 +172,7 @@ def validate(
     delimiter: str | None = None,
     input_format: str | None = None,
     suites: list[str] | tuple[str, ...] | None = None,
+    stratify_by: str | None = None,
 ) -> Report:
     """Validate a file (CSV, TSV, Parquet, FHIR JSON/NDJSON) or a DataFrame; return the
     :class:`Report`.
@@ -181,6 +187,8 @@ def validate(
         encoding, delimiter, input_format: override reader detection for text files
             (``input_format="fhir"`` reads FHIR JSON/NDJSON; docs/fhir.md).
         suites: run only these suites (``preflight``, ``race``, ``ethnicity``, ``age``, ...).
+        stratify_by: compute every check per value of this canonical field or input column
+            (overrides the profile's stratum).
 
     Raises:
         InputError, ConfigError, UsageError: bad input or configuration (exit code 2).
@@ -200,10 +208,11 @@ def validate(
     prof = _profile(profile)
     extra = _thresholds(thresholds)
     if isinstance(source, pd.DataFrame | pa.Table):
-        frame, prof, meta = _from_frame(source, prof, where="DataFrame")
+        frame, prof, meta = _from_frame(source, prof, where="DataFrame", stratify_by=stratify_by)
     elif isinstance(source, str | Path):
         frame, prof, meta = _from_path(Path(source), prof, {
-            "encoding": encoding, "delimiter": delimiter, "input_format": input_format})
+            "encoding": encoding, "delimiter": delimiter, "input_format": input_format,
+            "stratify_by": stratify_by})
     else:
         raise UsageError(f"source must be a path or a DataFrame, not {type(source).__name__}")
     if extra:

@@ -15,7 +15,7 @@ from validator.errors import ConfigError
 from validator.profile import parse_date
 
 _TOP_KEYS = ("version", "name", "description", "source", "profile", "thresholds", "suites",
-             "outputs", "gate", "as_of_date", "dataset", "input")
+             "outputs", "gate", "as_of_date", "dataset", "input", "stratify_by")
 _OUTPUT_KEYS = ("dir", "formats")
 _GATE_KEYS = ("fail_on",)
 _INPUT_KEYS = ("format", "encoding", "delimiter")
@@ -36,6 +36,7 @@ class Checkpoint:
     as_of_date: str | None
     dataset: str | None
     input: Mapping[str, str] = field(default_factory=dict)
+    stratify_by: str | None = None
 
 
 def _check_keys(data: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
@@ -107,4 +108,5 @@ def load(path: str | Path) -> Checkpoint:
         as_of_date=None if as_of is None else parse_date(as_of, f"{where}.as_of_date").isoformat(),
         dataset=None if d.get("dataset") is None else str(d["dataset"]),
         input={k: str(v) for k, v in inp.items()},
+        stratify_by=None if d.get("stratify_by") is None else str(d["stratify_by"]),
     )

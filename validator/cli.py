@@ -136,12 +136,15 @@ def _run_and_report(source: Path, out: Path, formats: str | Sequence[str], quiet
 @click.option("--input-format", type=click.Choice(["csv", "tsv", "parquet", "fhir"]),
               help="Input format (default: by extension and content; fhir: FHIR R4 JSON "
                    "Bundle, resource or NDJSON).")
+@click.option("--stratify-by", "stratify_by",
+              help="Also compute every check per value of this canonical field or input column "
+                   "(e.g. site_id, FACILITY). Overrides the profile's stratum.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the verdict line.")
 @guarded
 def validate(path: Path, profile: Path | None, out: Path, formats: str, fail_on: str,
              thresholds: Path | None, as_of: str | None, dataset: str | None,
              suites: tuple[str, ...], encoding: str | None, delimiter: str | None,
-             input_format: str | None, quiet: bool) -> None:
+             input_format: str | None, stratify_by: str | None, quiet: bool) -> None:
     """Validate PATH (CSV, TSV or Parquet) and write reports to --out.
 
     \b
@@ -151,7 +154,7 @@ def validate(path: Path, profile: Path | None, out: Path, formats: str, fail_on:
     _run_and_report(path, out, formats, quiet, profile=profile, thresholds=thresholds,
                     as_of_date=as_of, fail_on=fail_on, dataset=dataset,
                     suites=list(suites) or None, encoding=encoding, delimiter=delimiter,
-                    input_format=input_format)
+                    input_format=input_format, stratify_by=stratify_by)
 
 
 @main.command(epilog=EXIT_CODES_HELP)
@@ -172,7 +175,7 @@ def run(checkpoint: Path, quiet: bool) -> None:
                     thresholds=cp.thresholds, as_of_date=cp.as_of_date, fail_on=cp.fail_on,
                     dataset=cp.dataset or cp.name, suites=list(cp.suites) if cp.suites else None,
                     encoding=cp.input.get("encoding"), delimiter=cp.input.get("delimiter"),
-                    input_format=cp.input.get("format"))
+                    input_format=cp.input.get("format"), stratify_by=cp.stratify_by)
 
 
 @main.group()

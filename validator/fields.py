@@ -72,6 +72,8 @@ FIELDS: dict[str, FieldDef] = {
         _f("encounter_date", Kind.DATE, "context", phi=True,
            description="Date of the encounter/row (encounter-level input)"),
         _f("site_id", Kind.ID, "context", description="Hospital, facility or source system"),
+        _f("stratum", Kind.ID, "context",
+           description="Any input column the run is stratified by (--stratify-by)"),
         _f("as_of_date", Kind.DATE, "context", description="Reference date of the extract"),
         _f("birth_date", Kind.DATE, "age", phi=True, description="Date of birth"),
         _f("age_years", Kind.ENUM, "age",

@@ -21,7 +21,7 @@ from validator import crosswalk as crosswalks
 from validator.ages import AGES
 from validator.ages import effective as effective_ages
 from validator.crosswalk import Crosswalk
-from validator.errors import ConfigError, InputError
+from validator.errors import ConfigError, InputError, UsageError
 from validator.fields import FIELDS, SOGI_REQUIRED_GROUPS, Kind, is_demographic
 from validator.systems import parse_system
 from validator.tokens import TOKENS
@@ -587,6 +587,29 @@ def infer(columns: Sequence[str], *, where: str) -> Profile:
         stratum="site_id" if "site_id" in fields else None,
         inferred=True,
     )
+
+
+def with_stratum(profile: Profile, name: str, columns: Sequence[str], *, where: str
+                 ) -> Profile:
+    """The profile stratified by ``name``: a canonical field (mapped, or a canonical column of
+    the input) or any input column (read as the field ``stratum``)."""
+    fields = dict(profile.fields)
+    if name in FIELDS:
+        if FIELDS[name].phi:
+            raise UsageError(f"--stratify-by {name}: would print patient-level values in reports",
+                             hint="stratify by a site, facility, clinic or channel column")
+        if name not in fields:
+            column = {c.strip().lower(): c for c in columns}.get(name)
+            if column is None:
+                raise UsageError(f"--stratify-by {name}: the field is not mapped by the profile "
+                                 f"and {where} has no column of that name")
+            fields[name] = FieldSpec(name, column, FIELDS[name].system)
+        return replace(profile, fields=fields, stratum=name)
+    if name not in columns:
+        raise UsageError(f"--stratify-by {name!r}: neither a canonical field nor a column of "
+                         f"{where}", hint="use a column name exactly as in the header")
+    fields["stratum"] = FieldSpec("stratum", name, None)
+    return replace(profile, fields=fields, stratum="stratum")
 
 
 def check_columns(profile: Profile, columns: Sequence[str], *, where: str) -> None:
