@@ -23,7 +23,7 @@ from validator.judge import gate
 from validator.normalize import Normalized, normalize
 from validator.profile import Profile, ThresholdOverride
 from validator.results import Report, Severity
-from validator.summary import field_summaries
+from validator.summary import field_strata, field_summaries
 from validator.tabulate import tabulate
 from validator.thresholds import load_thresholds
 
@@ -228,6 +228,7 @@ def validate(
     ctx = RuleContext(data=data, profile=prof, as_of=as_of, as_of_rows=as_of_rows,
                       n_rows=len(frame), params=_params(prof))
     results = runner.run(ctx, checks)
+    strata = runner.strata_of(ctx)
     verdict = gate(results, severity)
     run_key = "|".join([str(meta.get("sha256")), str(prof.sha256), as_of.isoformat(),
                         __version__, severity.value])
@@ -248,6 +249,7 @@ def validate(
         gate=verdict,
         results=tuple(results),
         fields=field_summaries(data, prof),
+        field_strata=field_strata(data, strata),
         disabled=tuple(
             [{"check_id": c, "reason": "disabled in the profile"} for c in prof.disabled]
             + [{"check_id": c, "reason": "suite not selected"} for c, d in

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from enum import Enum
 from typing import Any
 
-REPORT_SCHEMA_VERSION = "1.1"
+REPORT_SCHEMA_VERSION = "1.2"
 
 
 class Status(str, Enum):
@@ -110,6 +110,7 @@ class FieldSummary:
     counts: Mapping[str, int]
     mapped_tokens: tuple[Mapping[str, Any], ...] = ()
     reason: str = ""
+    stratum: str | None = None
     crosswalks: tuple[Mapping[str, Any], ...] = ()
     unmapped: tuple[Mapping[str, Any], ...] = ()
     unmapped_other: Mapping[str, int] = field(default_factory=dict)
@@ -166,6 +167,7 @@ class Report:
     disabled: tuple[Mapping[str, str], ...] = ()
     tabulation: Mapping[str, Any] = field(default_factory=dict)
     schema_version: str = REPORT_SCHEMA_VERSION
+    field_strata: tuple[FieldSummary, ...] = ()
 
     @property
     def exit_code(self) -> int:
@@ -197,6 +199,12 @@ class Report:
                 return f
         raise KeyError(name)
 
+    def _fields_by_stratum(self) -> dict[str, dict[str, dict[str, int]]]:
+        out: dict[str, dict[str, dict[str, int]]] = {}
+        for f in self.field_strata:
+            out.setdefault(str(f.stratum), {})[f.field] = {"rows": f.rows, **f.counts}
+        return out
+
     def to_dict(self) -> dict[str, Any]:
         """The report.json document (see docs/report-schema.md)."""
         by_status: dict[str, int] = {s.value: 0 for s in Status}
@@ -213,6 +221,7 @@ class Report:
             "gate": self.gate.to_dict(),
             "summary": {"checks_by_status": by_status},
             "fields": {f.field: f.to_dict() for f in self.fields},
+            "fields_by_stratum": self._fields_by_stratum(),
             "results": [r.to_dict() for r in self.results],
             "disabled_checks": [dict(d) for d in self.disabled],
             "tabulation": dict(self.tabulation),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -31,11 +31,11 @@ def _rows_per_unique(nf: NormalizedField) -> np.ndarray:
     return np.bincount(nf.codes, minlength=len(nf.uniques))
 
 
-def _counts(nf: NormalizedField) -> dict[str, int]:
+def _counts(nf: NormalizedField, mask: np.ndarray | None = None) -> dict[str, int]:
     counts = {k: 0 for k in ABSENT_COUNT_KEYS}
     if nf.kind is Kind.DATE:
         counts["unparseable"] = 0
-    for state, n in nf.state_counts().items():
+    for state, n in nf.state_counts(mask).items():
         key = "unable" if state == "unable_to_respond" else state
         counts[key] = counts.get(key, 0) + n
     return counts
@@ -120,3 +120,17 @@ def _not_collected(names: Iterable[str]) -> list[FieldSummary]:
     return [FieldSummary(field=f, present=False, source_column=None, system=None, rows=0,
                          counts={}, reason="declared not collected in the profile")
             for f in names]
+
+
+def field_strata(data: Normalized, strata: Sequence[tuple[str | None, np.ndarray | None]]
+                 ) -> tuple[FieldSummary, ...]:
+    """Absent-reason counts of every main-table field within each stratum (counts only)."""
+    out: list[FieldSummary] = []
+    for label, mask in strata:
+        if label is None or mask is None:
+            continue
+        for nf in data.fields.values():
+            out.append(FieldSummary(field=nf.name, present=True, source_column=nf.spec.column,
+                                    system=nf.spec.system, rows=int(mask.sum()),
+                                    counts=_counts(nf, mask), stratum=label))
+    return tuple(out)
