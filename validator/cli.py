@@ -120,7 +120,7 @@ def _run_and_report(source: Path, out: Path, formats: str | Sequence[str], quiet
 @click.option("--out", type=click.Path(path_type=Path), default=Path("reports"),
               show_default=True, help="Folder for report.json / report.md.")
 @click.option("--format", "formats", default="json,md", show_default=True,
-              help="Report formats, comma-separated: json, md.")
+              help="Report formats, comma-separated: json, md, csv (results table), parquet.")
 @click.option("--fail-on", type=click.Choice(["critical", "warning"]), default="critical",
               show_default=True, help="'warning' makes warnings fail the gate too.")
 @click.option("--thresholds", type=click.Path(path_type=Path),

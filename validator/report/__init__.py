@@ -9,15 +9,18 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from validator.errors import UsageError
+from validator.report import results_table
 from validator.report.json_report import render_json
 from validator.report.markdown import render_markdown
 from validator.results import Report
 
-RENDERERS: dict[str, tuple[str, Callable[[Report], str]]] = {
+RENDERERS: dict[str, tuple[str, Callable[[Report], str | bytes]]] = {
     "json": ("report.json", render_json),
     "md": ("report.md", render_markdown),
+    "csv": ("results.csv", results_table.render_csv),
+    "parquet": ("results.parquet", results_table.render_parquet),
 }
-FORMAT_ALIASES = {"markdown": "md"}
+FORMAT_ALIASES = {"markdown": "md", "results": "csv"}
 
 
 def parse_formats(value: str | Iterable[str]) -> list[str]:
@@ -38,7 +41,7 @@ def parse_formats(value: str | Iterable[str]) -> list[str]:
     return out
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str | bytes) -> None:
     """Write ``text`` to ``path`` through a temporary file in the same folder, then rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -46,8 +49,12 @@ def write_atomic(path: Path, text: str) -> None:
     os.umask(umask)
     try:
         os.chmod(tmp, 0o666 & ~umask)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
+        if isinstance(text, bytes):
+            with os.fdopen(fd, "wb") as fb:
+                fb.write(text)
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+                fh.write(text)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
