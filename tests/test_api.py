@@ -141,7 +141,7 @@ def test_reports_are_deterministic_apart_from_the_timestamp(tmp_path: Path) -> N
     paths = write_reports(a, tmp_path, "json,md")
     assert [p.name for p in paths] == ["report.json", "report.md"]
     assert not list(tmp_path.glob(".*.tmp"))
-    assert json.loads(paths[0].read_text())["schema_version"] == "1.2"
+    assert json.loads(paths[0].read_text())["schema_version"] == "1.3"
 
 
 def test_stratify_by_a_raw_column_or_a_canonical_field(tmp_path: Path) -> None:

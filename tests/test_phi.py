@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from conftest import MARKER, invoke
 
@@ -27,12 +28,12 @@ def _extract(tmp_path: Path) -> Path:
 def test_no_marker_in_reports_or_terminal(cli: CliRunner, tmp_path: Path) -> None:
     data = _extract(tmp_path)
     out = tmp_path / "out"
-    result = invoke(cli, "validate", data, "--out", out, "--format", "json,md")
+    result = invoke(cli, "validate", data, "--out", out, "--format", "json,md,html")
     assert result.exit_code == 1  # defects found: the run really looked at the values
     assert MARKER not in result.stdout
     assert MARKER not in result.stderr
     written = sorted(out.iterdir())
-    assert [p.name for p in written] == ["report.json", "report.md"]
+    assert [p.name for p in written] == ["report.html", "report.json", "report.md"]
     for path in written:
         assert MARKER not in path.read_text(encoding="utf-8"), path.name
 
@@ -52,3 +53,27 @@ def test_error_messages_do_not_quote_cells(cli: CliRunner, tmp_path: Path) -> No
     assert result.exit_code == 2
     assert "has 4 fields where the header has 2" in result.stderr
     assert MARKER not in result.output
+
+
+def test_worklist_keys_only_in_the_worklist_file(cli: CliRunner, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """With --worklist, identifiers reach the worklist file only, and only as raw keys with
+    --worklist-raw-keys; never a report, the salt sidecar or the terminal."""
+    monkeypatch.delenv("REAL_VALIDATOR_WORKLIST_SALT", raising=False)
+    data = _extract(tmp_path)
+    for raw in (True, False):
+        out, wl = tmp_path / f"out_{raw}", tmp_path / f"private_{raw}" / "worklist.csv"
+        result = invoke(cli, "validate", data, "--out", out, "--format", "json,md,csv",
+                        "--worklist", wl, *(["--worklist-raw-keys"] if raw else []))
+        assert result.exit_code == 1
+        assert MARKER not in result.stdout and MARKER not in result.stderr
+        assert "wrote worklist:" in result.stderr
+        for path in out.iterdir():
+            assert MARKER not in path.read_text(encoding="utf-8"), path.name
+        assert (MARKER in wl.read_text(encoding="utf-8")) is raw
+        assert sorted(p.name for p in wl.parent.iterdir()) == (
+            ["worklist.csv"] if raw else ["worklist.csv", "worklist.csv.salt"])
+        for path in wl.parent.iterdir():
+            text = path.read_text(encoding="utf-8")
+            if path.suffix == ".salt":
+                assert MARKER not in text

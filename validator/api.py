@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from validator import __version__, caregivers, catalog, derive, io, valuesets
+from validator import __version__, caregivers, catalog, derive, io, previous, readiness, valuesets
 from validator import profile as profiles
 from validator.engine import runner
 from validator.engine.measures import RuleContext
@@ -26,6 +26,7 @@ from validator.results import Report, Severity
 from validator.summary import field_strata, field_summaries
 from validator.tabulate import tabulate
 from validator.thresholds import load_thresholds
+from validator.worklist import Worklist
 
 Source = str | Path | pd.DataFrame | pa.Table
 ProfileArg = str | Path | Mapping[str, Any] | Profile | None
@@ -173,6 +174,8 @@ def validate(
     input_format: str | None = None,
     suites: list[str] | tuple[str, ...] | None = None,
     stratify_by: str | None = None,
+    worklist: Worklist | None = None,
+    previous_results: str | Path | None = None,
 ) -> Report:
     """Validate a file (CSV, TSV, Parquet, FHIR JSON/NDJSON) or a DataFrame; return the
     :class:`Report`.
@@ -189,6 +192,11 @@ def validate(
         suites: run only these suites (``preflight``, ``race``, ``ethnicity``, ``age``, ...).
         stratify_by: compute every check per value of this canonical field or input column
             (overrides the profile's stratum).
+        worklist: a :class:`validator.worklist.Worklist` to fill with the failing rows' keys
+            (hashed unless it asks for raw keys; docs/worklist.md). The Report never holds
+            keys. Needs a row key (UsageError otherwise).
+        previous_results: results.csv or results.parquet of an earlier run of the same
+            dataset; SITE.DISTRIBUTION_SHIFT compares category shares against it.
 
     Raises:
         InputError, ConfigError, UsageError: bad input or configuration (exit code 2).
@@ -226,12 +234,19 @@ def validate(
     as_of, as_of_rows, as_of_source = _as_of(prof, data, as_of_date)
     derived = ["birth_date"] if derive.birth_date_from_age(data, as_of) else []
     ctx = RuleContext(data=data, profile=prof, as_of=as_of, as_of_rows=as_of_rows,
-                      n_rows=len(frame), params=_params(prof))
+                      n_rows=len(frame), params=_params(prof),
+                      previous=None if previous_results is None else previous.load(
+                          previous_results))
+    if worklist is not None:
+        worklist.prepare(ctx)
     results = runner.run(ctx, checks)
+    if worklist is not None:
+        worklist.collect(ctx, results)
     strata = runner.strata_of(ctx)
     verdict = gate(results, severity)
     run_key = "|".join([str(meta.get("sha256")), str(prof.sha256), as_of.isoformat(),
-                        __version__, severity.value])
+                        __version__, severity.value]
+                       + ([ctx.previous.run_id] if ctx.previous is not None else []))
     name = dataset or (prof.name if not prof.inferred else "input")
     return Report(
         tool_version=__version__,
@@ -256,5 +271,6 @@ def validate(
                catalog.load().items() if d.implemented and c not in checks]
         ),
         tabulation=tabulate(data, prof),
+        readiness=readiness.assess(ctx, results),
     )
 

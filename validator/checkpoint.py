@@ -15,10 +15,14 @@ from validator.errors import ConfigError
 from validator.profile import parse_date
 
 _TOP_KEYS = ("version", "name", "description", "source", "profile", "thresholds", "suites",
-             "outputs", "gate", "as_of_date", "dataset", "input", "stratify_by")
+             "outputs", "gate", "as_of_date", "dataset", "input", "stratify_by", "worklist",
+             "previous_results", "share_safe")
 _OUTPUT_KEYS = ("dir", "formats")
 _GATE_KEYS = ("fail_on",)
 _INPUT_KEYS = ("format", "encoding", "delimiter")
+#: No salt key: a salt in a checkpoint file would sit next to the hashes it protects; set
+#: REAL_VALIDATOR_WORKLIST_SALT instead (docs/worklist.md).
+_WORKLIST_KEYS = ("path", "raw_keys", "max_rows")
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,12 @@ class Checkpoint:
     dataset: str | None
     input: Mapping[str, str] = field(default_factory=dict)
     stratify_by: str | None = None
+    #: ``{path, raw_keys, max_rows}`` (path resolved) or empty: no worklist.
+    worklist: Mapping[str, Any] = field(default_factory=dict)
+    #: results.csv / results.parquet of an earlier run (SITE.DISTRIBUTION_SHIFT), resolved.
+    previous_results: Path | None = None
+    #: ``share_safe: {min_cell: 11}`` (or ``true``): the min_cell of share-safe mode, else None.
+    share_safe_min_cell: int | None = None
 
 
 def _check_keys(data: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
@@ -96,6 +106,7 @@ def load(path: str | Path) -> Checkpoint:
     elif thresholds is not None:
         thresholds = _mapping(thresholds, f"{where}.thresholds")
     as_of = d.get("as_of_date")
+    worklist = _worklist(d.get("worklist"), f"{where}.worklist", rel)
     return Checkpoint(
         name=str(d.get("name") or p.stem),
         source=rel(d["source"]),
@@ -109,4 +120,40 @@ def load(path: str | Path) -> Checkpoint:
         dataset=None if d.get("dataset") is None else str(d["dataset"]),
         input={k: str(v) for k, v in inp.items()},
         stratify_by=None if d.get("stratify_by") is None else str(d["stratify_by"]),
+        worklist=worklist,
+        previous_results=None if d.get("previous_results") is None else rel(
+            d["previous_results"]),
+        share_safe_min_cell=_share_safe(d.get("share_safe"), f"{where}.share_safe"),
     )
+
+
+def _share_safe(value: Any, where: str) -> int | None:
+    """The ``share_safe:`` key: ``{min_cell: 11}``, ``true`` (min_cell 11) or ``false``."""
+    if value is None or value is False:
+        return None
+    if value is True:
+        return 11
+    ss = _mapping(value, where)
+    _check_keys(ss, ("min_cell",), where)
+    cell = ss.get("min_cell", 11)
+    if isinstance(cell, bool) or not isinstance(cell, int) or cell < 2:
+        raise ConfigError(f"{where}.min_cell: expected a whole number >= 2 (11 suppresses "
+                          "counts of 1 to 10)")
+    return cell
+
+
+def _worklist(value: Any, where: str, rel: Any) -> dict[str, Any]:
+    """The ``worklist:`` section: ``{path: ..., raw_keys: false, max_rows: 100000}``."""
+    if value is None:
+        return {}
+    wl = _mapping(value, where)
+    _check_keys(wl, _WORKLIST_KEYS, where)
+    if not isinstance(wl.get("path"), str) or not wl["path"]:
+        raise ConfigError(f"{where}.path: missing (file of the worklist, .csv or .parquet)")
+    raw = wl.get("raw_keys", False)
+    if not isinstance(raw, bool):
+        raise ConfigError(f"{where}.raw_keys: expected true or false")
+    cap = wl.get("max_rows")
+    if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 1):
+        raise ConfigError(f"{where}.max_rows: expected a whole number >= 1")
+    return {"path": rel(wl["path"]), "raw_keys": raw, "max_rows": cap}

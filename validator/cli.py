@@ -86,30 +86,108 @@ def _summary(report: Report, paths: Sequence[Path], quiet: bool) -> None:
     counts = {s: sum(r.status is s for r in overall) for s in Status}
     verdict = "PASSED" if report.gate.passed else "FAILED"
     tally = ", ".join(f"{n} {s.value}" for s, n in counts.items() if n)
+    rows = report.dataset["rows"]
     _echo_err(f"real-validator: gate {verdict} (exit {report.exit_code}): "
-              f"{report.dataset['rows']:,} rows, {len(overall)} checks: {tally}")
+              f"{'suppressed' if rows is None else f'{rows:,}'} rows, "
+              f"{len(overall)} checks: {tally}")
     if not quiet:
         shown = (Status.ERROR, Status.FAIL, Status.WARN)
         for r in sorted((r for r in overall if r.status in shown),
                         key=lambda r: (r.status.rank, r.severity.rank)):
             where = f"[{r.field}]" if r.field else ""
             count = (f"{r.numerator}/{r.denominator} ({format_percent(r.percent)})"
-                     if r.denominator else r.reason)
+                     if r.denominator and r.numerator is not None else r.reason)
             _echo_err(f"  {r.status.value:<5} {r.check_id}{where}  {count}")
     for p in paths:
         _echo_err(f"  wrote {p}")
 
 
 def _run_and_report(source: Path, out: Path, formats: str | Sequence[str], quiet: bool,
-                    **kwargs: Any) -> None:
+                    worklist: dict[str, Any] | None = None,
+                    share_safe_min_cell: int | None = None, **kwargs: Any) -> None:
     from validator.api import validate
-    from validator.report import parse_formats, write_reports
+    from validator.report import RENDERERS, parse_formats, write_reports
 
     names = parse_formats(formats)
-    report = validate(source, **kwargs)
+    wl = None
+    if worklist is not None:  # checked before the run: extension, not a report file, salt
+        from validator.worklist import request
+
+        wl = request(**worklist, protected=[source, *(out / RENDERERS[n][0] for n in names)])
+    report = validate(source, worklist=wl, **kwargs)
+    if share_safe_min_cell is not None:  # once, before every renderer and the summary
+        from validator.share_safe import share_safe
+
+        report = share_safe(report, share_safe_min_cell)
     paths = write_reports(report, out, names)
     _summary(report, paths, quiet)
+    if wl is not None:  # the count only: never keys, the salt or the path
+        _echo_err(f"  wrote worklist: {wl.write(worklist['path']):,} rows")
     sys.exit(report.exit_code)
+
+
+_WORKLIST_OPTIONS = (
+    click.option("--worklist", "worklist", type=click.Path(path_type=Path),
+                 help="Also write failing row keys per check to this .csv or .parquet file "
+                      "(local remediation; never into reports). Keys are salted SHA-256 "
+                      "hashes unless --worklist-raw-keys. See docs/worklist.md."),
+    click.option("--worklist-raw-keys", is_flag=True,
+                 help="List raw row keys in the worklist instead of hashes (the file then "
+                      "holds identifiers: keep it access-controlled)."),
+    click.option("--worklist-salt",
+                 help="Salt of the worklist key hashes (default: env "
+                      "REAL_VALIDATOR_WORKLIST_SALT, else a random salt kept in "
+                      "<worklist>.salt)."),
+    click.option("--worklist-max-rows", type=click.IntRange(min=1),
+                 help="Most rows listed per check and field (default 100000); the file "
+                      "states the cap and the total."),
+)
+
+
+def _worklist_options(fn: F) -> F:
+    for option in reversed(_WORKLIST_OPTIONS):
+        fn = option(fn)
+    return fn
+
+
+_SHARE_SAFE_OPTIONS = (
+    click.option("--share-safe", "share_safe", is_flag=True,
+                 help="Make every report fit to share outside the organisation: counts of 1 "
+                      "to 10 and counts that would reveal them are suppressed (complementary "
+                      "suppression, CMS convention), no value lists. See docs/share-safe.md."),
+    click.option("--min-cell", "min_cell", type=click.IntRange(min=2),
+                 help="Smallest count shown in share-safe mode (default 11: suppress 1-10)."),
+)
+
+
+def _share_safe_options(fn: F) -> F:
+    for option in reversed(_SHARE_SAFE_OPTIONS):
+        fn = option(fn)
+    return fn
+
+
+def _share_safe_arg(flag: bool, min_cell: int | None, default: int | None = None
+                    ) -> int | None:
+    """The min_cell of share-safe mode, or None when it is off."""
+    if min_cell is not None and not flag and default is None:
+        from validator.errors import UsageError
+
+        raise UsageError("--min-cell needs --share-safe")
+    if flag or default is not None or min_cell is not None:
+        return min_cell or default or 11
+    return None
+
+
+def _worklist_arg(path: Path | None, raw_keys: bool, salt: str | None,
+                  max_rows: int | None) -> dict[str, Any] | None:
+    if path is None:
+        if raw_keys or salt is not None or max_rows is not None:
+            from validator.errors import UsageError
+
+            raise UsageError("--worklist-raw-keys, --worklist-salt and --worklist-max-rows "
+                             "need --worklist PATH")
+        return None
+    return {"path": path, "raw_keys": raw_keys, "salt": salt, "max_rows": max_rows}
 
 
 @main.command(epilog=EXIT_CODES_HELP)
@@ -120,7 +198,8 @@ def _run_and_report(source: Path, out: Path, formats: str | Sequence[str], quiet
 @click.option("--out", type=click.Path(path_type=Path), default=Path("reports"),
               show_default=True, help="Folder for report.json / report.md.")
 @click.option("--format", "formats", default="json,md", show_default=True,
-              help="Report formats, comma-separated: json, md, csv (results table), parquet.")
+              help="Report formats, comma-separated: json, md, html (one self-contained "
+                   "page with charts), csv (results table), parquet.")
 @click.option("--fail-on", type=click.Choice(["critical", "warning"]), default="critical",
               show_default=True, help="'warning' makes warnings fail the gate too.")
 @click.option("--thresholds", type=click.Path(path_type=Path),
@@ -139,12 +218,20 @@ def _run_and_report(source: Path, out: Path, formats: str | Sequence[str], quiet
 @click.option("--stratify-by", "stratify_by",
               help="Also compute every check per value of this canonical field or input column "
                    "(e.g. site_id, FACILITY). Overrides the profile's stratum.")
+@click.option("--previous", "previous", type=click.Path(path_type=Path),
+              help="results.csv or results.parquet of an earlier run of the same dataset: "
+                   "SITE.DISTRIBUTION_SHIFT compares category shares with it.")
+@_share_safe_options
+@_worklist_options
 @click.option("--quiet", "-q", is_flag=True, help="Print only the verdict line.")
 @guarded
 def validate(path: Path, profile: Path | None, out: Path, formats: str, fail_on: str,
              thresholds: Path | None, as_of: str | None, dataset: str | None,
              suites: tuple[str, ...], encoding: str | None, delimiter: str | None,
-             input_format: str | None, stratify_by: str | None, quiet: bool) -> None:
+             input_format: str | None, stratify_by: str | None, quiet: bool,
+             worklist: Path | None, worklist_raw_keys: bool, worklist_salt: str | None,
+             worklist_max_rows: int | None, previous: Path | None = None,
+             share_safe: bool = False, min_cell: int | None = None) -> None:
     """Validate PATH (CSV, TSV or Parquet) and write reports to --out.
 
     \b
@@ -154,14 +241,25 @@ def validate(path: Path, profile: Path | None, out: Path, formats: str, fail_on:
     _run_and_report(path, out, formats, quiet, profile=profile, thresholds=thresholds,
                     as_of_date=as_of, fail_on=fail_on, dataset=dataset,
                     suites=list(suites) or None, encoding=encoding, delimiter=delimiter,
-                    input_format=input_format, stratify_by=stratify_by)
+                    input_format=input_format, stratify_by=stratify_by,
+                    worklist=_worklist_arg(worklist, worklist_raw_keys, worklist_salt,
+                                           worklist_max_rows), previous_results=previous,
+                    share_safe_min_cell=_share_safe_arg(share_safe, min_cell))
 
 
 @main.command(epilog=EXIT_CODES_HELP)
 @click.argument("checkpoint", type=click.Path(path_type=Path))
 @click.option("--quiet", "-q", is_flag=True, help="Print only the verdict line.")
+@click.option("--previous", "previous", type=click.Path(path_type=Path),
+              help="results.csv or results.parquet of an earlier run of the same dataset "
+                   "(overrides the checkpoint's previous_results).")
+@_share_safe_options
+@_worklist_options
 @guarded
-def run(checkpoint: Path, quiet: bool) -> None:
+def run(checkpoint: Path, quiet: bool, worklist: Path | None, worklist_raw_keys: bool,
+        worklist_salt: str | None, worklist_max_rows: int | None,
+        previous: Path | None = None, share_safe: bool = False,
+        min_cell: int | None = None) -> None:
     """Run a saved CHECKPOINT (YAML: source, profile, suites, thresholds, outputs, gate).
 
     \b
@@ -175,7 +273,75 @@ def run(checkpoint: Path, quiet: bool) -> None:
                     thresholds=cp.thresholds, as_of_date=cp.as_of_date, fail_on=cp.fail_on,
                     dataset=cp.dataset or cp.name, suites=list(cp.suites) if cp.suites else None,
                     encoding=cp.input.get("encoding"), delimiter=cp.input.get("delimiter"),
-                    input_format=cp.input.get("format"), stratify_by=cp.stratify_by)
+                    input_format=cp.input.get("format"), stratify_by=cp.stratify_by,
+                    worklist=_worklist_arg(worklist or cp.worklist.get("path"),
+                                           worklist_raw_keys or cp.worklist.get("raw_keys", False),
+                                           worklist_salt,
+                                           worklist_max_rows or cp.worklist.get("max_rows")),
+                    previous_results=previous or cp.previous_results,
+                    share_safe_min_cell=_share_safe_arg(share_safe, min_cell,
+                                                        cp.share_safe_min_cell))
+
+
+COMPARE_EXIT_HELP = """\b
+Exit codes:
+  0  the comparison was written
+  2  usage or input error (not a results table, missing columns, mixed versions, ...)
+  3  internal error (a bug: please report it; --debug shows the traceback)
+"""
+
+
+@main.command("compare", epilog=COMPARE_EXIT_HELP)
+@click.argument("results", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), default=Path("reports/compare"),
+              show_default=True,
+              help="Folder for compare.json/.md/.csv/.html (diff.* with --diff).")
+@click.option("--format", "formats", default="json,md,csv", show_default=True,
+              help="Output formats, comma-separated: json, md, csv, html (one "
+                   "self-contained page, charts side by side per site).")
+@click.option("--labels", help="Comma-separated site labels, one per run in the order of the "
+                               "files (default: the dataset names).")
+@click.option("--diff", "as_diff", is_flag=True,
+              help="Two runs of one dataset (RESULTS = OLD NEW): what changed, row by row.")
+@click.option("--allow-mixed-versions", is_flag=True,
+              help="Compare results tables written by different tool or table versions.")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@guarded
+def compare_command(results: tuple[Path, ...], out: Path, formats: str, labels: str | None,
+                    as_diff: bool, allow_mixed_versions: bool, quiet: bool) -> None:
+    """Compare sites or runs side by side from their results tables (never patient data).
+
+    RESULTS are results.csv / results.parquet files written by `validate --format
+    csv,parquet` (share-safe or not); every run's whole input and each of its strata become
+    one column. See docs/compare.md.
+
+    \b
+    Examples:
+      real-validator compare north/results.csv south/results.csv east/results.csv
+      real-validator compare --diff old/results.csv new/results.csv --out reports/diff
+    """
+    from validator import compare as cmp
+    from validator.errors import UsageError
+
+    names = cmp.parse_formats(formats)
+    label_list = [x.strip() for x in labels.split(",")] if labels else None
+    runs = cmp.load_runs(list(results), label_list, allow_mixed_versions)
+    model: cmp.Comparison | cmp.Diff
+    if as_diff:
+        if len(runs) != 2:
+            raise UsageError(f"--diff needs exactly two runs (OLD NEW), got {len(runs)}")
+        model = cmp.diff(runs[0], runs[1])
+        s = model.summary
+        line = (f"real-validator diff: {s['worse']} worse, {s['better']} better, "
+                f"{s['changed']} changed, {s['added']} added, {s['removed']} removed")
+    else:
+        model = cmp.compare(runs)
+        line = f"real-validator compare: {len(model.sites)} sites from {len(runs)} runs"
+    paths = cmp.write(model, out, names)
+    if not quiet:
+        _echo_err(line)
+        for p in paths:
+            _echo_err(f"  wrote {p}")
 
 
 @main.group()

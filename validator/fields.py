@@ -75,6 +75,9 @@ FIELDS: dict[str, FieldDef] = {
         _f("stratum", Kind.ID, "context",
            description="Any input column the run is stratified by (--stratify-by)"),
         _f("as_of_date", Kind.DATE, "context", description="Reference date of the extract"),
+        _f("entry_method", Kind.ENUM, "context",
+           description="How the record's demographics were entered: portal, kiosk, "
+           "registration, phone, interface (electronic feed) or manual (R-122)"),
         _f("birth_date", Kind.DATE, "age", phi=True, description="Date of birth"),
         _f("age_years", Kind.ENUM, "age",
            description="Age in completed years at the extract date, for sources without a "

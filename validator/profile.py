@@ -159,6 +159,10 @@ class Profile:
     inferred: bool = False
     path: Path | None = None
     sha256: str | None = None
+    #: Whether ``standard`` was stated (True: the YAML has ``standard:``; False: inferred, or
+    #: a YAML without it, so the default applies); None: built in code, read as stated unless
+    #: ``inferred``. Read by STRAT.PROFILE_DECLARED (R-130).
+    standard_declared: bool | None = None
 
     def asku_meaning(self, spec: FieldSpec) -> str | None:
         """What ASKU means in ``spec``'s field as declared, None when undeclared: the field's
@@ -528,6 +532,7 @@ def from_dict(data: Any, *, where: str = "profile", path: Path | None = None,
         inferred=False,
         path=path,
         sha256=sha256,
+        standard_declared="standard" in d,
     )
 
 

@@ -6,12 +6,13 @@ public code systems (check ids, canonical tokens) and the validator's own wordin
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from enum import Enum
 from typing import Any
 
-REPORT_SCHEMA_VERSION = "1.2"
+REPORT_SCHEMA_VERSION = "1.3"
 
 
 class Status(str, Enum):
@@ -23,6 +24,8 @@ class Status(str, Enum):
     WARN = "WARN"
     PASS_WITH_FINDINGS = "PASS_WITH_FINDINGS"
     PASS = "PASS"
+    #: Share-safe reports only: the status would reveal a suppressed count (share_safe.py).
+    SUPPRESSED = "SUPPRESSED"
 
     @property
     def rank(self) -> int:
@@ -74,14 +77,20 @@ class CheckResult:
     reason: str
     category: str
     details: Mapping[str, int | float | str] = field(default_factory=dict)
+    #: Share-safe reports: which of numerator, denominator, percent, status were suppressed.
+    suppressed: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain-JSON form, enums as their string values."""
+        """Plain-JSON form, enums as their string values (``suppressed`` only when set)."""
         d = asdict(self)
         d["measure"] = self.measure.value
         d["severity"] = self.severity.value
         d["status"] = self.status.value
         d["details"] = dict(self.details)
+        if self.suppressed:
+            d["suppressed"] = list(self.suppressed)
+        else:
+            del d["suppressed"]
         return d
 
 
@@ -114,9 +123,12 @@ class FieldSummary:
     crosswalks: tuple[Mapping[str, Any], ...] = ()
     unmapped: tuple[Mapping[str, Any], ...] = ()
     unmapped_other: Mapping[str, int] = field(default_factory=dict)
+    #: Share-safe reports: the suppressed counts ("rows" and/or count keys), value None.
+    suppressed: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain-JSON form."""
+        """Plain-JSON form (``suppressed`` only when set)."""
+        extra = {"suppressed": list(self.suppressed)} if self.suppressed else {}
         return {
             "field": self.field,
             "present": self.present,
@@ -129,6 +141,7 @@ class FieldSummary:
             "unmapped": [dict(u) for u in self.unmapped],
             "unmapped_other": dict(self.unmapped_other),
             "reason": self.reason,
+            **extra,
         }
 
 
@@ -168,6 +181,9 @@ class Report:
     tabulation: Mapping[str, Any] = field(default_factory=dict)
     schema_version: str = REPORT_SCHEMA_VERSION
     field_strata: tuple[FieldSummary, ...] = ()
+    #: Stratification readiness per stratifier (validator/readiness.py, docs/readiness.md):
+    #: plain-JSON mappings with stratifier, fields, verdict, reasons and criteria.
+    readiness: tuple[Mapping[str, Any], ...] = ()
 
     @property
     def exit_code(self) -> int:
@@ -207,10 +223,10 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         """The report.json document (see docs/report-schema.md)."""
-        by_status: dict[str, int] = {s.value: 0 for s in Status}
+        by_status: dict[str, int] = {s.value: 0 for s in Status if s is not Status.SUPPRESSED}
         for r in self.results:
             if r.stratum is None:
-                by_status[r.status.value] += 1
+                by_status[r.status.value] = by_status.get(r.status.value, 0) + 1
         return {
             "schema_version": self.schema_version,
             "tool": {"name": "real-validator", "version": self.tool_version},
@@ -225,4 +241,5 @@ class Report:
             "results": [r.to_dict() for r in self.results],
             "disabled_checks": [dict(d) for d in self.disabled],
             "tabulation": dict(self.tabulation),
+            "readiness": [copy.deepcopy(dict(r)) for r in self.readiness],
         }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -78,6 +79,13 @@ class RuleContext:
     params: Mapping[str, Mapping[str, float]]
     strata: np.ndarray | None = None
     cache: dict[object, object] = field(default_factory=dict)
+    #: Opt-in (the worklist, validator/worklist.py): when a dict, the runner stores here, for
+    #: each (check id, field) run on this table, the whole-input mask of violating rows, or a
+    #: string saying why the check has none (an aggregate). None (default): nothing is kept.
+    violations: dict[tuple[str, str | None], np.ndarray | str] | None = None
+    #: The results table of an earlier run of the same dataset (validator/previous.py), for
+    #: SITE.DISTRIBUTION_SHIFT between runs; None when no --previous table was given.
+    previous: Any = None
 
     def field(self, name: str) -> NormalizedField | None:
         """The normalized field, or None when it is not mapped."""

@@ -28,7 +28,7 @@ from validator.engine.measures import (
 from validator.engine.rules import RuleSpec, load_all
 from validator.fields import SOGI_POLICY_FIELDS, required_groups
 from validator.judge import Thresholds, error, failed, judge, not_applicable, thresholds_for
-from validator.results import CheckResult
+from validator.results import CheckResult, Measure
 
 EMPTY_REASON = "input has 0 rows"
 
@@ -63,6 +63,7 @@ class _Table:
     strata_rows: dict[str | None, np.ndarray]
     outcomes: dict[str | None, list[gx_adapter.GxOutcome]] = field(default_factory=dict)
     position: dict[int, int] = field(default_factory=dict)
+    violations: dict[int, np.ndarray] = field(default_factory=dict)
 
 
 def strata_of(ctx: RuleContext) -> list[tuple[str | None, np.ndarray | None]]:
@@ -242,8 +243,11 @@ def _run_gx(table: _Table, plans: list[_Plan]) -> None:
     strata = [label for label in table.strata_rows if label is not None]
     groups = table.ctx.strata if strata else None
     table.outcomes = {None: [], **{label: [] for label in strata}}
-    for e, outcome in zip(expectations, whole, strict=True):
+    keep = table.ctx.violations is not None
+    for i, e, outcome in zip(used, expectations, whole, strict=True):
         m = masks.evaluate(frame, e, params)
+        if keep:
+            table.violations[i] = _violating(m, table.gx[i].count)
         mismatch = not outcome.raised and m.counts(everything) != (
             outcome.element_count, outcome.unexpected_count, outcome.missing_count)
         table.outcomes[None].append(replace(outcome, mismatch=mismatch))
@@ -271,7 +275,43 @@ def run(ctx: RuleContext, checks: Mapping[str, CheckDef] | None = None) -> list[
             t = tables[plan.table]
             results.append(_result(t.ctx, plan, label, t.strata_rows[label], t.outcomes[label],
                                    t.position, t.gx))
+    if ctx.violations is not None:
+        _keep_violations(ctx, plans, tables)
     return results
+
+
+def _violating(m: masks.ExpectationMasks, count: str) -> np.ndarray:
+    """The rows a GX-backed check counts as violating under its count mode (see
+    gx_checks.measurement): unexpected rows in scope, plus null rows for all_with_missing."""
+    if count == "all_with_missing":
+        return (m.unexpected | m.missing) & m.scope
+    return m.unexpected & m.scope
+
+
+def _keep_violations(ctx: RuleContext, plans: list[_Plan], tables: Mapping[str, _Table]) -> None:
+    """Opt-in (worklist): the whole-input violating-row mask of each (check, field) run on the
+    main table into ``ctx.violations``, from masks the run already computed; for a check
+    without row masks, the reason instead."""
+    assert ctx.violations is not None
+    main = tables["patient"]
+    for plan in plans:
+        if plan.fixed is not None:
+            continue
+        key = (plan.check.check_id, plan.field)
+        if plan.table != "patient":
+            ctx.violations[key] = "evaluated on caregiver rows, not on rows of the input"
+        elif plan.gx is not None:
+            ctx.violations[key] = main.violations.get(
+                plan.gx[0], "the grouped pass computed no row mask for this check")
+        else:
+            measure = ctx.cache.get(("rule", plan.check.check_id, plan.field))
+            if isinstance(measure, RowMeasure):
+                ctx.violations[key] = (measure.scope & ~measure.hits
+                                       if plan.check.measure is Measure.RATE
+                                       else measure.hits & measure.scope)
+            elif isinstance(measure, GroupMeasure):
+                ctx.violations[key] = ("an aggregate (per site, per patient or per value) "
+                                       "without a row mask")
 
 
 def _result(ctx: RuleContext, plan: _Plan, label: str | None, rows: np.ndarray,

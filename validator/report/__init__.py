@@ -10,6 +10,7 @@ from pathlib import Path
 
 from validator.errors import UsageError
 from validator.report import results_table
+from validator.report.html import render_html
 from validator.report.json_report import render_json
 from validator.report.markdown import render_markdown
 from validator.results import Report
@@ -17,6 +18,7 @@ from validator.results import Report
 RENDERERS: dict[str, tuple[str, Callable[[Report], str | bytes]]] = {
     "json": ("report.json", render_json),
     "md": ("report.md", render_markdown),
+    "html": ("report.html", render_html),
     "csv": ("results.csv", results_table.render_csv),
     "parquet": ("results.parquet", results_table.render_parquet),
 }

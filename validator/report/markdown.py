@@ -7,57 +7,20 @@ from collections.abc import Iterable
 
 from validator import catalog
 from validator.judge import format_percent
+from validator.report.ranking import COUNT_COLUMNS as _COUNT_COLUMNS
+from validator.report.ranking import DEFICIENT as _DEFICIENT
+from validator.report.ranking import details_text as _details
+from validator.report.ranking import fmt_n as _n
+from validator.report.ranking import label as _label
+from validator.report.ranking import rank as _rank
+from validator.report.ranking import threshold_text as _threshold
+from validator.report.readiness_md import render_readiness
 from validator.report.tabulation_md import render_tabulation
 from validator.results import CheckResult, FieldSummary, Report, Status
-
-_DEFICIENT = (Status.ERROR, Status.FAIL, Status.WARN)
-_COUNT_COLUMNS = (
-    ("informative", "informative"), ("blank", "blank"), ("unknown", "unknown"),
-    ("declined", "declined"), ("not_asked", "not asked"), ("asked_unknown", "asked, unknown"),
-    ("unable", "unable"), ("other", "other"), ("not_applicable", "not applicable"),
-)
-
-
-def _n(value: int | float | None) -> str:
-    if value is None:
-        return "–"
-    return f"{value:,}" if isinstance(value, int) else f"{value:,.2f}"
 
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
-
-
-def _label(r: CheckResult) -> str:
-    return r.check_id if r.field is None else f"{r.check_id} · {r.field}"
-
-
-def _affected(r: CheckResult) -> int:
-    if r.numerator is None or r.denominator is None:
-        return 0
-    return r.denominator - r.numerator if r.measure.value == "rate" else r.numerator
-
-
-def _rank(r: CheckResult) -> tuple[int, int, int, int]:
-    """Most serious first: status, then severity, then rows affected; NOT_APPLICABLE last."""
-    na_last = 1 if r.status is Status.NOT_APPLICABLE else 0
-    return (na_last, r.status.rank, r.severity.rank, -_affected(r))
-
-
-def _threshold(r: CheckResult) -> str:
-    if r.threshold is None:
-        return "–"
-    sign = "≥" if r.measure.value == "rate" else "≤"
-    text = f"{sign} {r.threshold:g}%"
-    if r.warn_threshold is not None:
-        text += f" (warn {sign} {r.warn_threshold:g}%)"
-    return text
-
-
-def _details(r: CheckResult) -> str:
-    parts = [f"{k.replace('_', ' ')}: {_n(v) if not isinstance(v, str) else v}"
-             for k, v in r.details.items() if v]
-    return "; ".join(parts)
 
 
 def _deficiency(i: int, r: CheckResult) -> list[str]:
@@ -194,6 +157,13 @@ def render_markdown(report: Report) -> str:
         f" · run {report.run['run_id']} · real-validator {report.tool_version}",
         "",
     ]
+    safe = report.run.get("share_safe")
+    if safe:  # validator/share_safe.py
+        lines += [f"**Share-safe** (min cell {safe['min_cell']}): counts of 1 to "
+                  f"{safe['min_cell'] - 1}, and counts that would reveal them, are suppressed "
+                  "(–); so are the percents and, where they would reveal one, the statuses "
+                  "(SUPPRESSED) of those checks. No value lists.", ""]
+    lines += render_readiness(report.readiness)
     deficient = sorted((r for r in overall if r.status in _DEFICIENT), key=_rank)
     lines += ["## Deficiencies, most serious first", ""]
     if not deficient:

@@ -25,8 +25,19 @@ _INTRO = (
 )
 
 
+_NOT_SUPPRESSED = ("Counts are for the data steward and are not suppressed: do not publish "
+                   "them as they are (R-134).")
+_SUPPRESSED = ("Share-safe: counts of 1 to {top}, and counts that would reveal them, are "
+               "suppressed (–) (R-134).")
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _n(value: Any) -> str:
+    """A count with thousands separators; "–" for a count share-safe mode suppressed."""
+    return "–" if value is None else f"{int(value):,}"
 
 
 def _label(row: Mapping[str, Any]) -> str:
@@ -45,10 +56,10 @@ def _section(name: str, title: str, by_stratum: Mapping[str | None, Mapping[str,
              "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     whole_rows = by_stratum[None]["sections"][name]
     for i, row in enumerate(whole_rows):
-        counts = [int(by_stratum[s]["sections"][name][i]["count"]) for s in strata]
-        if row["kind"] == "absent" and not any(counts):
+        counts = [by_stratum[s]["sections"][name][i]["count"] for s in strata]
+        if row["kind"] == "absent" and not any(n is None or n for n in counts):
             continue
-        lines.append(f"| {_cell(_label(row))} | " + " | ".join(f"{n:,}" for n in counts) + " |")
+        lines.append(f"| {_cell(_label(row))} | " + " | ".join(_n(n) for n in counts) + " |")
     return [*lines, ""]
 
 
@@ -58,7 +69,11 @@ def render_tabulation(tabulation: Mapping[str, Any]) -> list[str]:
     if not tables:
         return []
     rollup = "; ".join(f"{k} → `{v}`" for k, v in (tabulation.get("rollup_2024") or {}).items())
-    lines = ["## Race and ethnicity under both standards", "", _INTRO.format(rollup=rollup), ""]
+    intro = _INTRO.format(rollup=rollup)
+    safe = tabulation.get("share_safe")
+    if safe:  # validator/share_safe.py
+        intro = intro.replace(_NOT_SUPPRESSED, _SUPPRESSED.format(top=int(safe["min_cell"]) - 1))
+    lines = ["## Race and ethnicity under both standards", "", intro, ""]
     for standard, title in _STANDARDS:
         by_stratum = {t["stratum"]: t for t in tables if t["standard"] == standard}
         if None not in by_stratum:
@@ -66,10 +81,10 @@ def render_tabulation(tabulation: Mapping[str, Any]) -> list[str]:
         whole = by_stratum[None]
         src = whole["sources"]
         fields = ", ".join(f"`{f}`" for f in tabulation.get("fields", {}).get(standard, []))
-        read = (f"{src['native']:,} read from {fields}" if fields else
+        read = (f"{_n(src['native'])} read from {fields}" if fields else
                 "no field of this standard in the input")
-        lines += [f"{title}: {whole['rows']:,} records — {read}, {src['bridged']:,} bridged "
-                  f"from the other standard, {src['no_answer']:,} with no answer.", ""]
+        lines += [f"{title}: {_n(whole['rows'])} records — {read}, {_n(src['bridged'])} bridged "
+                  f"from the other standard, {_n(src['no_answer'])} with no answer.", ""]
         for name in whole["sections"]:
             lines += _section(name, title, by_stratum)
     return lines

@@ -56,8 +56,10 @@ def load_all() -> dict[str, RuleSpec]:
         race,
         respondent,
         sdoh,
+        site,
         sogi,
         spd15,
+        strat,
     )
 
     return REGISTRY
