@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
+CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test lint install dev suites valuesets example docs clean
+.PHONY: demo test lint install dev suites valuesets example docs clean browser screenshot
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,9 +30,27 @@ demo: install
 	$(BIN)/real-validator run checkpoints/pediatric.yaml
 	@echo "Open reports/example/report.md and reports/pediatric/report.md (or report.json)."
 
-## Lint, then run every test.
-test: dev lint
-	$(BIN)/python -m pytest
+## Lint, then run every test. As root (CI), the browser test must run: a missing Chromium fails it.
+test: dev lint browser
+	REAL_VALIDATOR_REQUIRE_BROWSER=$$([ "$$(id -u)" = 0 ] && echo 1) $(BIN)/python -m pytest
+
+## Debian's Chromium for the HTML report's browser test (tests/test_html_browser.py).
+browser:
+	@if [ -x "$(CHROMIUM)" ]; then \
+	  echo "browser: $(CHROMIUM) is installed"; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  echo "browser: $(CHROMIUM) missing; installing Debian's chromium:"; \
+	  echo "  apt-get update && apt-get install -y --no-install-recommends chromium"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -q --no-install-recommends chromium; \
+	else \
+	  echo "browser: $(CHROMIUM) missing and not root: the browser test will be skipped" \
+	       "(as root: apt-get install -y --no-install-recommends chromium)"; \
+	fi
+
+## Regenerate docs/img/report-screenshot.png and report-charts.png (the README's pictures of report.html).
+screenshot: install browser
+	$(BIN)/python scripts/screenshot_report.py
 
 lint: dev
 	$(BIN)/ruff check .
