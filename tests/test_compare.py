@@ -114,6 +114,9 @@ def test_csv_and_markdown_carry_the_same_counts(compared: Path) -> None:
     assert ("| `race_codes` | 94.00% (282/300) | 88.00% (176/200) | 93.33% (112/120) |"
             in md)
     assert "| MENA alone (SPD-15 2024) | 0.00% (0/300) | 6.00% (12/200) | 2.50% (3/120) |" in md
+    html = (compared / "compare.html").read_text(encoding="utf-8")
+    for shown in ("282/300", "176/200", "112/120", "12/200", "3/120"):
+        assert shown in html, shown
     for name in ("compare.json", "compare.md", "compare.csv", "compare.html"):
         assert MARKER not in (compared / name).read_text(encoding="utf-8"), name
 

@@ -214,7 +214,7 @@ def three_site_outputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("three") / "out"
     result = invoke(CliRunner(), "validate", THREE / "three_sites.csv", "--stratify-by",
                     "site_id", "--share-safe", "--as-of", AS_OF, "--out", out,
-                    "--format", "json,md,csv,parquet", "-q")
+                    "--format", "json,md,csv,parquet,html", "-q")
     assert result.exit_code == 1, result.output  # AGE.COMPUTABLE fails (1 bad birth date)
     return out
 
@@ -343,6 +343,24 @@ def test_three_sites_outputs_agree_and_record_the_mode(three_site_outputs: Path,
     assert "are suppressed (–) (R-134)" in md
     for f in doc["fields"].values():
         assert f["mapped_tokens"] == [] and f["unmapped"] == [] and f["unmapped_other"] == {}
+
+
+def test_three_sites_html_states_the_mode_and_shows_no_small_count(three_site_outputs: Path
+                                                                  ) -> None:
+    doc = json.loads((three_site_outputs / "report.json").read_text(encoding="utf-8"))
+    cells = doc["run"]["share_safe"]["cells_suppressed"]
+    page = (three_site_outputs / "report.html").read_text(encoding="utf-8")
+    assert MARKER not in page
+    assert (f"Share-safe report: counts of 1 to 10, and counts that would reveal them, are "
+            f"suppressed ({cells['primary']} + {cells['complementary']} cells)") in page
+    text = re.sub(r"<[^>]+>", " ", page.split("</style>", 1)[1])  # visible text only
+    for site, size in (("north", 300), ("south", 200), ("east", 120)):
+        assert site in text and str(size) in text
+    # the small race cells of the generator never appear as "n/size" in the page
+    for n, size in ((7, 300), (9, 300), (2, 300), (8, 120), (3, 120), (4, 200), (6, 200)):
+        assert not re.search(rf"(?<![\d.]){n}/{size}\b", text), (n, size)
+    assert "White (2106-3): 340 (54.8%)" in text  # whole input, OMB 1997: shown
+    assert "Other Race (2131-1): suppressed" in text  # 11 + 4 + 0: south's 4 protected
 
 
 def test_statuses_are_kept_or_withheld_never_changed(three_sites: tuple[Report, Report]
