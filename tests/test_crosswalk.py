@@ -113,8 +113,16 @@ def test_combined_column_is_split(tmp_path: Path) -> None:
     assert (race.counts["unknown"], race.counts["declined"]) == (3, 1)
     assert race.crosswalks[0]["crosswalk"] == "combined"
     assert (race.crosswalks[0]["rows_mapped"], race.crosswalks[0]["values_mapped"]) == (12, 4)
-    assert list(race.unmapped) == [{"value": "OTHER", "rows": 5}]
-    assert race.unmapped_other == {"values": 1, "rows": 1}
+    # values are only counted unless asked for (PHI-safe default) ...
+    assert list(race.unmapped) == []
+    assert race.unmapped_other == {"values": 2, "rows": 6}
+    # ... and with list_unmapped, code-like values on 5+ rows are listed, free text is not
+    listed = validator.validate(frame, profile=profile, as_of_date="2026-11-01",
+                                list_unmapped=True)
+    race_listed = listed.field_summary("race_codes")
+    assert list(race_listed.unmapped) == [{"value": "OTHER", "rows": 5}]
+    assert race_listed.unmapped_other == {"values": 1, "rows": 1}
+    assert listed.run["list_unmapped"] is True and "list_unmapped" not in report.run
     eth = report.field_summary("ethnicity_code")
     assert (eth.counts["informative"], eth.counts["unknown"]) == (3 + 6, 8)
     cross = report.result("RACE.NOT_ETHNICITY_CODE", field="race_codes")

@@ -16,7 +16,7 @@ from validator.profile import parse_date
 
 _TOP_KEYS = ("version", "name", "description", "source", "profile", "thresholds", "suites",
              "outputs", "gate", "as_of_date", "dataset", "input", "stratify_by", "worklist",
-             "previous_results", "share_safe")
+             "previous_results", "share_safe", "results_db", "sql", "list_unmapped")
 _OUTPUT_KEYS = ("dir", "formats")
 _GATE_KEYS = ("fail_on",)
 _INPUT_KEYS = ("format", "encoding", "delimiter")
@@ -30,7 +30,7 @@ class Checkpoint:
     """A validated checkpoint."""
 
     name: str
-    source: Path
+    source: Path | str  # a file (resolved), or a postgresql:// URL as written
     profile: Path | None
     thresholds: Path | Mapping[str, Any] | None
     suites: tuple[str, ...] | None
@@ -47,6 +47,12 @@ class Checkpoint:
     previous_results: Path | None = None
     #: ``share_safe: {min_cell: 11}`` (or ``true``): the min_cell of share-safe mode, else None.
     share_safe_min_cell: int | None = None
+    #: ``results_db: postgresql://host/db`` (docs/postgres.md): append results there.
+    results_db: str | None = None
+    #: ``sql: SELECT ...``: with a postgresql:// source, validate this query's rows.
+    sql: str | None = None
+    #: ``list_unmapped: true``: list unmapped code-field values in the reports (PHI: opt-in).
+    list_unmapped: bool = False
 
 
 def _check_keys(data: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
@@ -62,17 +68,26 @@ def _mapping(value: Any, where: str) -> Mapping[str, Any]:
     return value
 
 
-def load(path: str | Path) -> Checkpoint:
-    """Read and validate a checkpoint file."""
-    p = Path(path)
+def _read(p: Path) -> Any:
+    """The parsed YAML of checkpoint ``p``; ConfigError when it cannot be read."""
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8-sig"))
+        return yaml.safe_load(p.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise ConfigError(f"{p}: checkpoint file not found") from None
     except (OSError, UnicodeDecodeError):
         raise ConfigError(f"{p}: cannot read the checkpoint as UTF-8 text") from None
     except yaml.YAMLError:
         raise ConfigError(f"{p}: not valid YAML") from None
+    except (ValueError, TypeError, OverflowError, RecursionError):  # e.g. 0000-00-00
+        raise ConfigError(f"{p}: not valid YAML (a value cannot be read, e.g. an impossible "
+                          "date)", hint="quote values that are not meant as dates or numbers"
+                          ) from None
+
+
+def load(path: str | Path) -> Checkpoint:
+    """Read and validate a checkpoint file."""
+    p = Path(path)
+    data = _read(p)
     where = str(p)
     d = _mapping(data, where)
     _check_keys(d, _TOP_KEYS, where)
@@ -109,7 +124,7 @@ def load(path: str | Path) -> Checkpoint:
     worklist = _worklist(d.get("worklist"), f"{where}.worklist", rel)
     return Checkpoint(
         name=str(d.get("name") or p.stem),
-        source=rel(d["source"]),
+        source=d["source"] if _is_url(d["source"]) else rel(d["source"]),
         profile=None if d.get("profile") is None else rel(d["profile"]),
         thresholds=thresholds,
         suites=None if suites is None else tuple(suites),
@@ -124,7 +139,26 @@ def load(path: str | Path) -> Checkpoint:
         previous_results=None if d.get("previous_results") is None else rel(
             d["previous_results"]),
         share_safe_min_cell=_share_safe(d.get("share_safe"), f"{where}.share_safe"),
+        results_db=_text(d.get("results_db"), f"{where}.results_db"),
+        sql=_text(d.get("sql"), f"{where}.sql"),
+        list_unmapped=_flag(d.get("list_unmapped", False), f"{where}.list_unmapped"),
     )
+
+
+def _flag(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}: expected true or false")
+    return value
+
+
+def _is_url(value: str) -> bool:
+    return value.lower().startswith(("postgresql://", "postgres://"))
+
+
+def _text(value: Any, where: str) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise ConfigError(f"{where}: expected text")
+    return value
 
 
 def _share_safe(value: Any, where: str) -> int | None:

@@ -171,7 +171,16 @@ def _check_chains(where: str, table: Mapping[str, Mapping[str, tuple[str, ...]]]
 
 def parse(text: str, *, name: str, where: str) -> Crosswalk:
     """Validate crosswalk CSV text."""
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        return _parse(reader, text, name=name, where=where)
+    except csv.Error:  # never passed on: its message may quote the offending line
+        raise _fail(where, reader.line_num or None, "not readable as CSV (a stray quote, a NUL "
+                    "character or an over-long field)", hint="save the crosswalk as UTF-8 CSV and "
+                    "quote values that hold commas, quotes or line breaks") from None
+
+
+def _parse(reader: csv.DictReader, text: str, *, name: str, where: str) -> Crosswalk:
     header = tuple(h.strip() for h in (reader.fieldnames or ()))
     missing = [c for c in REQUIRED if c not in header]
     unknown = [h for h in header if h not in COLUMNS]
@@ -209,6 +218,9 @@ def load(ref: str, base: str | None = None) -> Crosswalk:
         text = resources.files("validator.crosswalks").joinpath(f"{ref}.csv").read_text("utf-8")
         return parse(text, name=ref, where=f"crosswalk {ref}")
     path = Path(ref) if base is None or Path(ref).is_absolute() else Path(base) / ref
+    if "\x00" in str(path):
+        raise ConfigError("crosswalk path contains a NUL character, which no file name can hold",
+                          hint="give a shipped crosswalk name or the path of a CSV file")
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:

@@ -276,11 +276,18 @@ def parse_date(value: Any, where: str) -> dt.date:
 
 
 def _canonical_field(name: Any, where: str) -> str:
-    if name not in FIELDS:
+    if not isinstance(name, str) or name not in FIELDS:
         near = difflib.get_close_matches(str(name), list(FIELDS), n=1)
         hint = f"did you mean {near[0]!r}?" if near else "see docs/fields.md for canonical names"
         raise ConfigError(f"{where}: {name!r} is not a canonical field name", hint=hint)
     return str(name)
+
+
+def _not_collected(value: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list | tuple):
+        raise ConfigError(f"{where}: expected a list of canonical field names",
+                          hint="e.g. not_collected: [race_text, lang_written_pref]")
+    return tuple(_canonical_field(f, where) for f in value)
 
 
 def _crosswalks(value: Any, name: str, where: str, base: Path | None) -> tuple[Crosswalk, ...]:
@@ -472,9 +479,7 @@ def from_dict(data: Any, *, where: str = "profile", path: Path | None = None,
                 f"{where}.fields: {name!r} is a caregiver field",
                 hint="map caregivers under caregivers: (slots for caregiver columns of this "
                 "file, or source/patient_key/fields for a caregiver table)")
-    not_collected = tuple(
-        _canonical_field(f, f"{where}.not_collected") for f in d.get("not_collected", []) or []
-    )
+    not_collected = _not_collected(d.get("not_collected") or [], f"{where}.not_collected")
     for f in not_collected:
         if f in fields:
             raise ConfigError(f"{where}.not_collected: {f!r} is also mapped under fields")
@@ -488,7 +493,7 @@ def from_dict(data: Any, *, where: str = "profile", path: Path | None = None,
     row_key = d.get("row_key", "patient_id" if "patient_id" in fields else None)
     stratum = d.get("stratum", "site_id" if "site_id" in fields else None)
     for key, value in (("row_key", row_key), ("stratum", stratum)):
-        if value is not None and value not in fields:
+        if value is not None and (not isinstance(value, str) or value not in fields):
             raise ConfigError(
                 f"{where}.{key}: {value!r} must be a canonical field mapped under fields"
             )
@@ -554,7 +559,15 @@ def load(path: str | Path) -> Profile:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{p}: not valid YAML{at}") from None
+        raise ConfigError(f"{p}: not valid YAML{at}",
+                          hint="check indentation, colons and closing brackets there; "
+                          "see docs/profile.md for an example") from None
+    except (ValueError, TypeError, OverflowError, RecursionError):
+        # PyYAML's constructors raise these for a well-formed but impossible value, such as
+        # the timestamp 0000-00-00 or a too deeply nested document
+        raise ConfigError(f"{p}: not valid YAML (a value cannot be read, e.g. an impossible "
+                          "date)", hint="quote values that are not meant as dates or numbers"
+                          ) from None
     if data is None:
         raise ConfigError(f"{p}: profile is empty", hint="see docs/profile.md for an example")
     return from_dict(data, where=str(p), path=p, sha256=hashlib.sha256(raw).hexdigest())

@@ -75,8 +75,8 @@ def listable(value: str, rows: int) -> bool:
             and not _DIGIT_RUN.search(value))
 
 
-def _unmapped(nf: NormalizedField, per_unique: np.ndarray) -> tuple[list[dict[str, Any]],
-                                                                     dict[str, int]]:
+def _unmapped(nf: NormalizedField, per_unique: np.ndarray, listing: bool = False
+              ) -> tuple[list[dict[str, Any]], dict[str, int]]:
     check = code_check(nf.name)
     if check is None or nf.kind is not Kind.CODE or FIELDS[nf.name].phi:
         return [], {}
@@ -84,18 +84,20 @@ def _unmapped(nf: NormalizedField, per_unique: np.ndarray) -> tuple[list[dict[st
     for u, n in zip(nf.uniques, per_unique, strict=True):
         for item in {i for i in u.informative if not check(i)}:
             counts[item] += int(n)
-    listed = [{"value": v, "rows": n} for v, n in counts.most_common() if listable(v, n)]
+    listed = ([{"value": v, "rows": n} for v, n in counts.most_common() if listable(v, n)]
+              if listing else [])  # values only on request (--list-unmapped): PHI-safe default
     shown = {d["value"] for d in listed}
     hidden = [n for v, n in counts.items() if v not in shown]
     other = {"values": len(hidden), "rows": sum(hidden)} if hidden else {}
     return listed, other
 
 
-def field_summary(nf: NormalizedField) -> FieldSummary:
-    """The summary of one mapped field."""
+def field_summary(nf: NormalizedField, list_unmapped: bool = False) -> FieldSummary:
+    """The summary of one mapped field; unmapped source values are listed (code-like values
+    shared by at least five rows) only with ``list_unmapped``, else only counted."""
     per_unique = _rows_per_unique(nf)
     phi = FIELDS[nf.name].phi
-    unmapped, other = _unmapped(nf, per_unique)
+    unmapped, other = _unmapped(nf, per_unique, list_unmapped)
     return FieldSummary(
         field=nf.name, present=True, source_column=nf.spec.column,
         system=nf.spec.system, rows=len(nf.codes), counts=_counts(nf),
@@ -107,11 +109,13 @@ def field_summary(nf: NormalizedField) -> FieldSummary:
     )
 
 
-def field_summaries(data: Normalized, prof: Profile) -> tuple[FieldSummary, ...]:
+def field_summaries(data: Normalized, prof: Profile, list_unmapped: bool = False
+                    ) -> tuple[FieldSummary, ...]:
     """Summaries of every mapped field, then of the fields declared not collected."""
-    out: list[FieldSummary] = [field_summary(nf) for nf in data.fields.values()]
+    out: list[FieldSummary] = [field_summary(nf, list_unmapped) for nf in data.fields.values()]
     if data.caregivers is not None:
-        out += [field_summary(nf) for nf in data.caregivers.data.fields.values()]
+        out += [field_summary(nf, list_unmapped)
+                for nf in data.caregivers.data.fields.values()]
     out += _not_collected(prof.not_collected)
     return tuple(out)
 

@@ -57,4 +57,9 @@ def load_thresholds(path: str | Path) -> dict[str, ThresholdOverride]:
             data = yaml.safe_load(text) or {}
         except yaml.YAMLError:
             raise ConfigError(f"{p}: not valid YAML") from None
+        except (ValueError, TypeError, OverflowError, RecursionError):  # e.g. 0000-00-00
+            raise ConfigError(f"{p}: not valid YAML (a value cannot be read, e.g. an "
+                              "impossible date)",
+                              hint="quote values that are not meant as dates or numbers"
+                              ) from None
     return parse_thresholds(data, str(p), str(p))

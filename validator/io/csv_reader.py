@@ -30,6 +30,10 @@ _QUOTE_HINT = (
     'a value opens a double quote (") that is never closed; close it, and write a quote inside '
     'a quoted value as two quotes ("")'
 )
+_LONG_HINT = (
+    "close any quote that is never closed; otherwise drop or shorten over-long columns (free "
+    "text, notes) and make sure rows end with line breaks"
+)
 _ENCODING_HINT = "pass --encoding with the file's real encoding, e.g. utf-8 or cp1252"
 
 
@@ -76,8 +80,9 @@ def _header_error(shown: str, complete: bool) -> InputError:
     if complete:
         return InputError(f"{shown}: the header row has an unterminated quote", hint=_QUOTE_HINT)
     return InputError(
-        f"{shown}: the header row does not end within the first 1 MiB (unterminated quote?)",
-        hint=_QUOTE_HINT,
+        f"{shown}: the header row does not end within the first 1 MiB (a quote never closed, "
+        "or no line breaks)",
+        hint=_LONG_HINT,
     )
 
 
@@ -161,8 +166,9 @@ def _explain(info: SourceInfo, exc: Exception) -> InputError:
         return InputError(f"{shown}: could not be decoded as {info.encoding}", hint=_ENCODING_HINT)
     if "straddl" in text:
         return InputError(
-            f"{shown}: a row is longer than {BLOCK_BYTES >> 20} MiB (unterminated quote?)",
-            hint=_QUOTE_HINT,
+            f"{shown}: a row is longer than {BLOCK_BYTES >> 20} MiB (a quote never closed, or "
+            "an over-long value)",
+            hint=_LONG_HINT,
         )
     kind = "TSV" if info.format == "tsv" else "CSV"
     return InputError(
@@ -185,8 +191,9 @@ def _finding_error(info: SourceInfo, found: _Finding) -> InputError:
         )
     if found.kind == "too_long":
         return InputError(
-            f"{shown}: a field starting at {where} is longer than 128 KiB (unterminated quote?)",
-            hint=_QUOTE_HINT,
+            f"{shown}: a field starting at {where} is longer than 128 KiB (a quote never "
+            "closed, or an over-long value)",
+            hint=_LONG_HINT,
         )
     return InputError(
         f"{shown}: could not be decoded as {info.encoding} (bad byte at offset {found.offset})",

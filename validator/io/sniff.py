@@ -42,6 +42,7 @@ _BINARY_KINDS = {
     b"SQLite format 3\x00": "an SQLite database",
 }
 _JSON_START = re.compile(r'\s*(\{\s*("|\}|\Z)|\[\s*(\{|\[|"|\]|-?\d|true\b|false\b|null\b|\Z))')
+_XML_START = re.compile(r"\s*<(\?xml\b|!DOCTYPE\b|!--|[A-Za-z][\w:.-]*[\s/>])", re.IGNORECASE)
 _DELIMITER_ALIASES = {"\\t": "\t", "tab": "\t", "TAB": "\t"}
 _EXPORT_HINT = "export the data as CSV, TSV or Parquet with a header row"
 
@@ -96,10 +97,10 @@ def normalize_delimiter(delimiter: str | None) -> str | None:
     if delimiter is None:
         return None
     value = _DELIMITER_ALIASES.get(delimiter, delimiter)
-    if len(value) != 1 or value in '"\r\n':
+    if len(value) != 1 or value in '"\r\n' or not value.isascii():  # pyarrow needs ASCII
         raise UsageError(
-            f"invalid delimiter {delimiter!r}: it must be a single character other than a quote "
-            "or a line break",
+            f"invalid delimiter {delimiter!r}: it must be a single ASCII character other than a "
+            "quote or a line break",
             hint="for example --delimiter ';' or --delimiter '\\t'",
         )
     return value
@@ -194,7 +195,13 @@ def resolve_format(path: Path, fmt: str | None, head: bytes, shown: str) -> str 
         return fmt
     if is_parquet:
         return "parquet"
-    return EXTENSION_FORMATS.get(path.suffix.lower())
+    kind = EXTENSION_FORMATS.get(path.suffix.lower())
+    if kind == "parquet" and b"\x00" not in head[:BINARY_SAMPLE_BYTES] and _decodes(head, "utf-8"):
+        raise InputError(
+            f"{shown}: is named .parquet but holds text, not Parquet (no 'PAR1' header)",
+            hint="if it is a delimited table, pass --input-format csv (or tsv) or rename it",
+        )
+    return kind
 
 
 # ---------------------------------------------------------------------------- text content
@@ -252,7 +259,23 @@ def choose_encoding(path: Path, scan: FileScan, given: str | None, shown: str) -
         return encoding
     if scan.utf8_ok:
         return "utf-8"
+    _check_mixed(scan, shown)
     return _detect_legacy(path, scan, shown)
+
+
+def _check_mixed(scan: FileScan, shown: str) -> None:
+    """Refuse a file that has UTF-8 characters before its first non-UTF-8 byte: two encodings
+    (e.g. exports concatenated), so any single codec garbles part of the text."""
+    offset = scan.bad_utf8_offset or 0
+    prefix = scan.head[:offset].decode("utf-8", errors="ignore")
+    if prefix.isascii():
+        return
+    raise InputError(
+        f"{shown}: mixes text encodings (UTF-8 characters, then a byte that is not UTF-8 near "
+        f"offset {offset})",
+        hint="re-export the whole file in one encoding (UTF-8), or pass --encoding to read all "
+        "of it as one, e.g. --encoding cp1252",
+    )
 
 
 def _detect_legacy(path: Path, scan: FileScan, shown: str) -> str:
@@ -310,6 +333,12 @@ def decode_head(scan: FileScan, encoding: str, shown: str) -> str:
             f"{shown}: could not be decoded as {encoding} (bad byte at offset {exc.start})",
             hint="pass --encoding with the file's real encoding, e.g. utf-8 or cp1252",
         ) from None
+    except UnicodeError:  # Python's utf-16/utf-32 decoders refuse a stream without a BOM
+        raise InputError(
+            f"{shown}: could not be decoded as {encoding} (the file has no byte-order mark)",
+            hint="for UTF-16 or UTF-32 text without a byte-order mark pass --encoding with the "
+            "byte order, e.g. utf-16-le or utf-16-be",
+        ) from None
     return text.removeprefix("\ufeff")
 
 
@@ -320,6 +349,15 @@ def check_json(text: str, shown: str) -> None:
             f"{shown}: contains JSON, not a table; FHIR/JSON input is not a table and is not "
             "supported",
             hint=f"{_EXPORT_HINT} (flatten FHIR resources to one row per patient first)",
+        )
+
+
+def check_xml(text: str, shown: str) -> None:
+    """Raise InputError if the text is XML or HTML (e.g. a CDA document or a web page)."""
+    if _XML_START.match(text):
+        raise InputError(
+            f"{shown}: contains XML or HTML, not a table",
+            hint=f"{_EXPORT_HINT} (one row per patient)",
         )
 
 

@@ -45,22 +45,49 @@ def parse_formats(value: str | Iterable[str]) -> list[str]:
 
 def write_atomic(path: Path, text: str | bytes) -> None:
     """Write ``text`` to ``path`` through a temporary file in the same folder, then rename."""
+    write_all_atomic([(path, text)])
+
+
+def write_all_atomic(items: Iterable[tuple[Path, str | bytes]]) -> None:
+    """Write every ``(path, text)`` to a temporary file beside ``path``, then rename them all.
+
+    A failure or an interrupt while writing leaves every existing file untouched and no
+    temporary file behind; one during the renames leaves each file whole (old or new)."""
+    temps: list[tuple[str, Path]] = []
+    try:
+        for path, text in items:
+            temps.append((_write_temp(Path(path), text), Path(path)))
+        for tmp, path in temps:
+            os.replace(tmp, path)
+    except BaseException:
+        for tmp, _ in temps:
+            Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _write_temp(path: Path, text: str | bytes) -> str:
+    """``text`` in a new temporary file beside ``path`` (removed again on any failure)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    opened = False
     umask = os.umask(0)
     os.umask(umask)
     try:
         os.chmod(tmp, 0o666 & ~umask)
         if isinstance(text, bytes):
             with os.fdopen(fd, "wb") as fb:
+                opened = True
                 fb.write(text)
         else:
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+                opened = True
                 fh.write(text)
-        os.replace(tmp, path)
     except BaseException:
+        if not opened:
+            os.close(fd)
         Path(tmp).unlink(missing_ok=True)
         raise
+    return tmp
 
 
 def write_reports(report: Report, out_dir: str | Path,
@@ -72,6 +99,9 @@ def write_reports(report: Report, out_dir: str | Path,
         Path(out_dir).mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"{out_dir}: cannot create the output folder ({exc.strerror})") from None
-    for path, text in rendered:
-        write_atomic(path, text)
+    try:
+        write_all_atomic(rendered)
+    except OSError as exc:  # disk full, permissions: every earlier report is left as it was
+        raise UsageError(f"{out_dir}: cannot write the reports ({exc.strerror or exc})",
+                         hint="no partial file was left in it") from None
     return [p for p, _ in rendered]

@@ -77,8 +77,9 @@ def _mapping(fields: Iterable[FieldSummary]) -> list[str]:
     if not lines:
         return []
     return ["## Crosswalks and unmapped values", "",
-            "Values not in the field's standard code set, by rows. Only values shared by at "
-            "least 5 rows are shown (they are codes or category strings, not free text).", "",
+            "Values not in the field's standard code set, by rows. Values are shown only with "
+            "`--list-unmapped`, and then only those shared by at least 5 rows (codes or "
+            "category strings, not free text); otherwise they are only counted.", "",
             *lines, ""]
 
 
