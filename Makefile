@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test lint install dev suites valuesets example docs clean browser screenshot
+.PHONY: demo test lint install dev suites valuesets example docs clean browser screenshot postgres bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,9 +30,18 @@ demo: install
 	$(BIN)/real-validator run checkpoints/pediatric.yaml
 	@echo "Open reports/example/report.md and reports/pediatric/report.md (or report.json)."
 
-## Lint, then run every test. As root (CI), the browser test must run: a missing Chromium fails it.
-test: dev lint browser
-	REAL_VALIDATOR_REQUIRE_BROWSER=$$([ "$$(id -u)" = 0 ] && echo 1) $(BIN)/python -m pytest
+## Lint, then run every test. As root (CI), the browser test must run: a missing Chromium fails it;
+## so must the PostgreSQL tests (tests/test_postgres.py), against the server `make postgres` starts.
+test: dev lint browser postgres
+	REAL_VALIDATOR_REQUIRE_BROWSER=$$([ "$$(id -u)" = 0 ] && echo 1) \
+	REAL_VALIDATOR_REQUIRE_PG=$$([ "$$(id -u)" = 0 ] && echo 1) \
+	REAL_VALIDATOR_TEST_PG=$${REAL_VALIDATOR_TEST_PG:-$$(cat .pgdata/url 2>/dev/null)} \
+	$(BIN)/python -m pytest
+
+## A throwaway PostgreSQL server for the database tests: installs Debian's postgresql when root
+## and missing, runs a cluster in .pgdata/ on 127.0.0.1:54329 (reused if running).
+postgres:
+	scripts/test_postgres.sh
 
 ## Debian's Chromium for the HTML report's browser test (tests/test_html_browser.py).
 browser:
@@ -47,6 +56,10 @@ browser:
 	  echo "browser: $(CHROMIUM) missing and not root: the browser test will be skipped" \
 	       "(as root: apt-get install -y --no-install-recommends chromium)"; \
 	fi
+
+## Benchmark 100k/1M/10M rows (Parquet and CSV) against the pyarrow floor; rewrites the table in docs/benchmarks.md.
+bench: install
+	$(BIN)/python benchmarks/run.py
 
 ## Regenerate docs/img/report-screenshot.png and report-charts.png (the README's pictures of report.html).
 screenshot: install browser
@@ -73,4 +86,5 @@ example: dev
 	$(BIN)/python scripts/make_pediatric_example.py
 
 clean:
-	rm -rf $(VENV) reports .pytest_cache .ruff_cache build *.egg-info
+	-scripts/test_postgres.sh stop
+	rm -rf $(VENV) reports .pytest_cache .ruff_cache build *.egg-info .pgdata

@@ -13,7 +13,17 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from validator import __version__, caregivers, catalog, derive, io, previous, readiness, valuesets
+from validator import (
+    __version__,
+    caregivers,
+    catalog,
+    derive,
+    io,
+    previous,
+    readiness,
+    timing,
+    valuesets,
+)
 from validator import profile as profiles
 from validator.engine import runner
 from validator.engine.measures import RuleContext
@@ -117,12 +127,34 @@ def _from_path(path: Path, prof: Profile | None, opts: Mapping[str, str | None]
         if info.suggested_delimiter and len(info.columns) == 1:
             exc.hint = (f"the header has a single column; the file may be delimited by "
                         f"{info.suggested_delimiter!r}: pass --delimiter "
-                        f"'{info.suggested_delimiter}'")
+                        f"'{info.suggested_delimiter.replace(chr(9), chr(92) + 't')}'")
         raise
     table = io.read_columns(info, prof.columns())
     meta = {"format": info.format, "sha256": info.sha256, "encoding": info.encoding,
             "size_bytes": info.size_bytes}
     return _as_strings(table), prof, meta
+
+
+def _from_postgres(url: str, prof: Profile | None, opts: Mapping[str, str | None]
+                   ) -> tuple[pd.DataFrame, Profile, dict[str, Any]]:
+    """A PostgreSQL table (``?table=``) or query: only the mapped columns, streamed as text."""
+    from validator.io import postgres
+
+    src = postgres.parse(url, sql=opts.get("sql"))
+    with postgres.connect(src, read_only=True) as conn:
+        present, types = postgres.columns(conn, src)
+        prof = prof or profiles.infer(present, where=src.shown)
+        if opts.get("stratify_by"):
+            prof = profiles.with_stratum(prof, str(opts["stratify_by"]), present,
+                                         where=src.shown)
+        profiles.check_columns(prof, present, where=src.shown)
+        table = postgres.read_table(conn, src, prof.columns(), types)
+    data = _as_strings(table)
+    digest = hashlib.sha256(
+        pd.util.hash_pandas_object(data, index=False).to_numpy().tobytes()
+    ).hexdigest()
+    return data, prof, {"format": "postgresql", "source": src.shown, "sha256": digest,
+                        "encoding": None}
 
 
 def _from_fhir(path: Path, prof: Profile | None
@@ -176,12 +208,15 @@ def validate(
     stratify_by: str | None = None,
     worklist: Worklist | None = None,
     previous_results: str | Path | None = None,
+    sql: str | None = None,
+    list_unmapped: bool = False,
 ) -> Report:
     """Validate a file (CSV, TSV, Parquet, FHIR JSON/NDJSON) or a DataFrame; return the
     :class:`Report`.
 
     Args:
-        source: path to the extract, or a pandas DataFrame / pyarrow Table.
+        source: path to the extract, a ``postgresql://host/db?table=schema.name`` URL, or a
+            pandas DataFrame / pyarrow Table.
         profile: profile YAML path, mapping or Profile; None when columns carry canonical names.
         thresholds: thresholds file (CSV or YAML) or mapping overriding the profile's.
         as_of_date: reference date of the extract (default: profile, as_of_date column, today).
@@ -197,6 +232,11 @@ def validate(
             keys. Needs a row key (UsageError otherwise).
         previous_results: results.csv or results.parquet of an earlier run of the same
             dataset; SITE.DISTRIBUTION_SHIFT compares category shares against it.
+        sql: with a ``postgresql://`` source, read this query instead of ``?table=``
+            (docs/postgres.md).
+        list_unmapped: list the source values of code fields that are not standard codes
+            (code-like values shared by at least five rows) in ``fields.*.unmapped``, to
+            write a crosswalk; off by default, when they are only counted (PHI-safe).
 
     Raises:
         InputError, ConfigError, UsageError: bad input or configuration (exit code 2).
@@ -215,24 +255,33 @@ def validate(
     checks = catalog.load() if suites is None else catalog.select_suites(suites, where="suites")
     prof = _profile(profile)
     extra = _thresholds(thresholds)
-    if isinstance(source, pd.DataFrame | pa.Table):
-        frame, prof, meta = _from_frame(source, prof, where="DataFrame", stratify_by=stratify_by)
-    elif isinstance(source, str | Path):
-        frame, prof, meta = _from_path(Path(source), prof, {
-            "encoding": encoding, "delimiter": delimiter, "input_format": input_format,
-            "stratify_by": stratify_by})
-    else:
-        raise UsageError(f"source must be a path or a DataFrame, not {type(source).__name__}")
+    if sql is not None and not io.is_database_url(source):
+        raise UsageError("sql= needs a postgresql:// source")
+    with timing.phase("read"):
+        if isinstance(source, pd.DataFrame | pa.Table):
+            frame, prof, meta = _from_frame(source, prof, where="DataFrame",
+                                            stratify_by=stratify_by)
+        elif io.is_database_url(source):
+            frame, prof, meta = _from_postgres(str(source), prof, {
+                "sql": sql, "stratify_by": stratify_by})
+        elif isinstance(source, str | Path):
+            frame, prof, meta = _from_path(Path(source), prof, {
+                "encoding": encoding, "delimiter": delimiter, "input_format": input_format,
+                "stratify_by": stratify_by})
+        else:
+            raise UsageError(
+                f"source must be a path or a DataFrame, not {type(source).__name__}")
     if extra:
         prof = prof.with_thresholds(extra)
-    data = normalize(frame, prof)
-    fin = meta.pop("_fhir", None)
-    data.caregivers = caregivers.load(prof, frame, data,
-                                      table=None if fin is None else fin.caregivers)
-    if fin is not None:
-        fhir.attach(data, fin)
-    as_of, as_of_rows, as_of_source = _as_of(prof, data, as_of_date)
-    derived = ["birth_date"] if derive.birth_date_from_age(data, as_of) else []
+    with timing.phase("normalize"):
+        data = normalize(frame, prof)
+        fin = meta.pop("_fhir", None)
+        data.caregivers = caregivers.load(prof, frame, data,
+                                          table=None if fin is None else fin.caregivers)
+        if fin is not None:
+            fhir.attach(data, fin)
+        as_of, as_of_rows, as_of_source = _as_of(prof, data, as_of_date)
+        derived = ["birth_date"] if derive.birth_date_from_age(data, as_of) else []
     ctx = RuleContext(data=data, profile=prof, as_of=as_of, as_of_rows=as_of_rows,
                       n_rows=len(frame), params=_params(prof),
                       previous=None if previous_results is None else previous.load(
@@ -242,35 +291,38 @@ def validate(
     results = runner.run(ctx, checks)
     if worklist is not None:
         worklist.collect(ctx, results)
-    strata = runner.strata_of(ctx)
-    verdict = gate(results, severity)
-    run_key = "|".join([str(meta.get("sha256")), str(prof.sha256), as_of.isoformat(),
-                        __version__, severity.value]
-                       + ([ctx.previous.run_id] if ctx.previous is not None else []))
-    name = dataset or (prof.name if not prof.inferred else "input")
-    return Report(
-        tool_version=__version__,
-        run={
-            "run_id": hashlib.sha256(run_key.encode()).hexdigest()[:16],
-            "started_at": started.isoformat(timespec="seconds"),
-            "as_of_date": as_of.isoformat(),
-            "as_of_source": as_of_source,
-            "derived_fields": derived,
-        },
-        dataset={"name": name, "rows": len(frame), "fields_read": sorted(data.fields),
-                 **meta, "caregivers": caregivers.describe(data.caregivers)},
-        profile=prof.describe(),
-        valuesets=tuple(valuesets.summary()),
-        gate=verdict,
-        results=tuple(results),
-        fields=field_summaries(data, prof),
-        field_strata=field_strata(data, strata),
-        disabled=tuple(
-            [{"check_id": c, "reason": "disabled in the profile"} for c in prof.disabled]
-            + [{"check_id": c, "reason": "suite not selected"} for c, d in
-               catalog.load().items() if d.implemented and c not in checks]
-        ),
-        tabulation=tabulate(data, prof),
-        readiness=readiness.assess(ctx, results),
-    )
+    with timing.phase("summarize"):
+        strata = runner.strata_of(ctx)
+        verdict = gate(results, severity)
+        run_key = "|".join([str(meta.get("sha256")), str(prof.sha256), as_of.isoformat(),
+                            __version__, severity.value]
+                           + ([ctx.previous.run_id] if ctx.previous is not None else []))
+        name = dataset or (prof.name if not prof.inferred else "input")
+        report = Report(
+            tool_version=__version__,
+            run={
+                "run_id": hashlib.sha256(run_key.encode()).hexdigest()[:16],
+                "started_at": started.isoformat(timespec="seconds"),
+                "as_of_date": as_of.isoformat(),
+                "as_of_source": as_of_source,
+                "derived_fields": derived,
+                **({"list_unmapped": True} if list_unmapped else {}),
+            },
+            dataset={"name": name, "rows": len(frame), "fields_read": sorted(data.fields),
+                     **meta, "caregivers": caregivers.describe(data.caregivers)},
+            profile=prof.describe(),
+            valuesets=tuple(valuesets.summary()),
+            gate=verdict,
+            results=tuple(results),
+            fields=field_summaries(data, prof, list_unmapped),
+            field_strata=field_strata(data, strata),
+            disabled=tuple(
+                [{"check_id": c, "reason": "disabled in the profile"} for c in prof.disabled]
+                + [{"check_id": c, "reason": "suite not selected"} for c, d in
+                   catalog.load().items() if d.implemented and c not in checks]
+            ),
+            tabulation=tabulate(data, prof),
+            readiness=readiness.assess(ctx, results),
+        )
+    return report
 

@@ -102,25 +102,38 @@ def _summary(report: Report, paths: Sequence[Path], quiet: bool) -> None:
         _echo_err(f"  wrote {p}")
 
 
-def _run_and_report(source: Path, out: Path, formats: str | Sequence[str], quiet: bool,
+def _run_and_report(source: Path | str, out: Path, formats: str | Sequence[str], quiet: bool,
                     worklist: dict[str, Any] | None = None,
-                    share_safe_min_cell: int | None = None, **kwargs: Any) -> None:
+                    share_safe_min_cell: int | None = None, results_db: str | None = None,
+                    **kwargs: Any) -> None:
     from validator.api import validate
     from validator.report import RENDERERS, parse_formats, write_reports
 
     names = parse_formats(formats)
+    if results_db is not None:  # a malformed URL fails before the run
+        from validator import results_db as store
+
+        store.target(results_db)
     wl = None
     if worklist is not None:  # checked before the run: extension, not a report file, salt
         from validator.worklist import request
 
         wl = request(**worklist, protected=[source, *(out / RENDERERS[n][0] for n in names)])
-    report = validate(source, worklist=wl, **kwargs)
-    if share_safe_min_cell is not None:  # once, before every renderer and the summary
-        from validator.share_safe import share_safe
+    from validator import progress, timing
 
-        report = share_safe(report, share_safe_min_cell)
-    paths = write_reports(report, out, names)
+    with progress.shown(quiet):  # stderr, only on a terminal
+        report = validate(source, worklist=wl, **kwargs)
+        if share_safe_min_cell is not None:  # once, before every renderer and the summary
+            from validator.share_safe import share_safe
+
+            with timing.phase("share_safe"):
+                report = share_safe(report, share_safe_min_cell)
+        with timing.phase("write"):
+            paths = write_reports(report, out, names)
     _summary(report, paths, quiet)
+    if results_db is not None:
+        _echo_err(f"  appended {store.append(report, results_db):,} rows to "
+                  f"{store.target(results_db).shown}")
     if wl is not None:  # the count only: never keys, the salt or the path
         _echo_err(f"  wrote worklist: {wl.write(worklist['path']):,} rows")
     sys.exit(report.exit_code)
@@ -190,11 +203,35 @@ def _worklist_arg(path: Path | None, raw_keys: bool, salt: str | None,
     return {"path": path, "raw_keys": raw_keys, "salt": salt, "max_rows": max_rows}
 
 
+def _source_arg(ctx: click.Context, param: click.Parameter, value: str) -> Path | str:
+    """A file path, or a postgresql:// URL kept as text (Path would fold its //)."""
+    from validator.io import is_database_url
+
+    return value if is_database_url(value) else Path(value)
+
+
+_RESULTS_DB_OPTION = click.option(
+    "--results-db", "results_db", metavar="URL",
+    help="Also append the long-format results table to the PostgreSQL table "
+         "real_validator_results at this postgresql:// URL (created on first use; "
+         "docs/postgres.md).")
+
+
+_LIST_UNMAPPED_OPTION = click.option(
+    "--list-unmapped", "list_unmapped", is_flag=True,
+    help="List source values of code fields that are not standard codes (code-like values on "
+         "5+ rows) in the reports, to write a crosswalk. Off by default: only counted.")
+
+
 @main.command(epilog=EXIT_CODES_HELP)
-@click.argument("path", type=click.Path(path_type=Path))
+@click.argument("path", callback=_source_arg)
 @click.option("--profile", "profile", type=click.Path(path_type=Path),
               help="Profile YAML mapping input columns to canonical fields. Not needed when "
                    "the columns already carry canonical names.")
+@click.option("--sql", "sql", metavar="QUERY",
+              help="With a postgresql:// PATH: validate the rows of this query instead of "
+                   "?table= (docs/postgres.md).")
+@_RESULTS_DB_OPTION
 @click.option("--out", type=click.Path(path_type=Path), default=Path("reports"),
               show_default=True, help="Folder for report.json / report.md.")
 @click.option("--format", "formats", default="json,md", show_default=True,
@@ -223,6 +260,7 @@ def _worklist_arg(path: Path | None, raw_keys: bool, salt: str | None,
                    "SITE.DISTRIBUTION_SHIFT compares category shares with it.")
 @_share_safe_options
 @_worklist_options
+@_LIST_UNMAPPED_OPTION
 @click.option("--quiet", "-q", is_flag=True, help="Print only the verdict line.")
 @guarded
 def validate(path: Path, profile: Path | None, out: Path, formats: str, fail_on: str,
@@ -231,20 +269,27 @@ def validate(path: Path, profile: Path | None, out: Path, formats: str, fail_on:
              input_format: str | None, stratify_by: str | None, quiet: bool,
              worklist: Path | None, worklist_raw_keys: bool, worklist_salt: str | None,
              worklist_max_rows: int | None, previous: Path | None = None,
-             share_safe: bool = False, min_cell: int | None = None) -> None:
-    """Validate PATH (CSV, TSV or Parquet) and write reports to --out.
+             share_safe: bool = False, min_cell: int | None = None, sql: str | None = None,
+             results_db: str | None = None, list_unmapped: bool = False) -> None:
+    """Validate PATH (CSV, TSV, Parquet, or a postgresql://host/db?table=schema.name URL)
+    and write reports to --out.
 
     \b
     Example:
       real-validator validate fixtures/example_registration.csv --out reports/example
     """
+    if sql is not None and not isinstance(path, str):
+        from validator.errors import UsageError
+
+        raise UsageError("--sql needs a postgresql:// PATH")
     _run_and_report(path, out, formats, quiet, profile=profile, thresholds=thresholds,
                     as_of_date=as_of, fail_on=fail_on, dataset=dataset,
                     suites=list(suites) or None, encoding=encoding, delimiter=delimiter,
                     input_format=input_format, stratify_by=stratify_by,
                     worklist=_worklist_arg(worklist, worklist_raw_keys, worklist_salt,
                                            worklist_max_rows), previous_results=previous,
-                    share_safe_min_cell=_share_safe_arg(share_safe, min_cell))
+                    share_safe_min_cell=_share_safe_arg(share_safe, min_cell),
+                    results_db=results_db, sql=sql, list_unmapped=list_unmapped)
 
 
 @main.command(epilog=EXIT_CODES_HELP)
@@ -253,13 +298,16 @@ def validate(path: Path, profile: Path | None, out: Path, formats: str, fail_on:
 @click.option("--previous", "previous", type=click.Path(path_type=Path),
               help="results.csv or results.parquet of an earlier run of the same dataset "
                    "(overrides the checkpoint's previous_results).")
+@_RESULTS_DB_OPTION
 @_share_safe_options
 @_worklist_options
+@_LIST_UNMAPPED_OPTION
 @guarded
 def run(checkpoint: Path, quiet: bool, worklist: Path | None, worklist_raw_keys: bool,
         worklist_salt: str | None, worklist_max_rows: int | None,
         previous: Path | None = None, share_safe: bool = False,
-        min_cell: int | None = None) -> None:
+        min_cell: int | None = None, results_db: str | None = None,
+        list_unmapped: bool = False) -> None:
     """Run a saved CHECKPOINT (YAML: source, profile, suites, thresholds, outputs, gate).
 
     \b
@@ -280,7 +328,9 @@ def run(checkpoint: Path, quiet: bool, worklist: Path | None, worklist_raw_keys:
                                            worklist_max_rows or cp.worklist.get("max_rows")),
                     previous_results=previous or cp.previous_results,
                     share_safe_min_cell=_share_safe_arg(share_safe, min_cell,
-                                                        cp.share_safe_min_cell))
+                                                        cp.share_safe_min_cell),
+                    results_db=results_db or cp.results_db, sql=cp.sql,
+                    list_unmapped=list_unmapped or cp.list_unmapped)
 
 
 COMPARE_EXIT_HELP = """\b

@@ -9,7 +9,9 @@ Detection order. Format: ``fmt`` if given; else a file starting with ``PAR1`` is
 by extension (.csv, .tsv/.tab, .parquet/.pq); else (.txt and anything else) sniffed from the
 text. Encoding: ``encoding`` if given; else a BOM (utf-8-sig, utf-16, utf-32); else BOM-less
 UTF-16 by its NUL pattern; else "utf-8" if the whole file is strict UTF-8; else
-charset-normalizer, with cp1252 preferred over other 8-bit code pages.
+charset-normalizer, with cp1252 preferred over other 8-bit code pages; a file with UTF-8
+characters before its first non-UTF-8 byte mixes encodings and is refused (unless ``encoding``
+is given). JSON, XML/HTML, and text named .parquet are refused with their own message.
 
 Bad input raises :class:`~validator.errors.InputError` (bad option values
 :class:`~validator.errors.UsageError`) with one line naming the file, never quoting a cell. The
@@ -31,7 +33,13 @@ from validator.io import sniff
 from validator.io.csv_reader import parse_header, read_csv_table
 from validator.io.parquet_reader import parquet_columns, read_parquet_table
 
-__all__ = ["SourceInfo", "inspect_source", "read_columns"]
+__all__ = ["SourceInfo", "inspect_source", "is_database_url", "read_columns"]
+
+
+def is_database_url(source: object) -> bool:
+    """True for a ``postgresql://`` source (read by :mod:`validator.io.postgres`)."""
+    return isinstance(source, str) and source.lower().startswith(("postgresql://",
+                                                                 "postgres://"))
 
 
 @dataclass(frozen=True)
@@ -87,6 +95,7 @@ def _inspect_text(
     codec = sniff.choose_encoding(path, scan, encoding, shown)
     text = sniff.decode_head(scan, codec, shown)
     sniff.check_json(text, shown)
+    sniff.check_xml(text, shown)
     if delimiter is None:
         delimiter = {"csv": ",", "tsv": "\t"}.get(kind or "") or sniff.sniff_delimiter(text) or ","
     kind = kind or ("tsv" if delimiter == "\t" else "csv")

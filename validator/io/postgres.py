@@ -1,0 +1,206 @@
+"""PostgreSQL source: ``postgresql://host/db?table=schema.name`` or a URL plus a query.
+
+Only the mapped columns are read, each cast to text on the server (dates in ISO 8601,
+timestamps with a "T", like the Parquet reader), through a server-side cursor in batches
+of :data:`BATCH_ROWS` rows into pyarrow ``large_string`` arrays; NULL stays null.
+
+Credentials come from the URL, the environment (``PGPASSWORD``, ``PGUSER``, ...), or a
+``~/.pgpass`` file (``PGPASSFILE``): libpq reads them. The password is never printed: every
+message and the report name the target as ``postgresql://host:port/db?table=...`` only.
+
+Bad input (unreachable server, wrong credentials, missing table or column, a failing query)
+raises :class:`~validator.errors.InputError` (exit 2), one line naming that target.
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+
+from validator.errors import InputError, UsageError
+
+__all__ = ["BATCH_ROWS", "PgSource", "columns", "connect", "is_url", "parse", "read_table"]
+
+BATCH_ROWS = 50_000
+SCHEMES = ("postgresql://", "postgres://")
+_TIMESTAMP_OIDS = {1114, 1184}  # timestamp, timestamptz: "2010-05-01 12:30:00" -> "...T..."
+_IDENT = re.compile(r"^[^\s.\"]+$")
+
+
+def is_url(source: object) -> bool:
+    """True for a ``postgresql://`` or ``postgres://`` string."""
+    return isinstance(source, str) and source.lower().startswith(SCHEMES)
+
+
+@dataclass(frozen=True)
+class PgSource:
+    """A parsed PostgreSQL source: what to connect to and what to read."""
+
+    conninfo: str = field(repr=False)  # for libpq; may hold the password: never print it
+    shown: str  # postgresql://host:port/db[?table=...]: no user, no password
+    table: tuple[str, ...] | None  # (schema, name) or (name,)
+    query: str | None
+    password: str | None = field(default=None, repr=False)  # only to scrub messages
+
+
+def _shown(params: dict[str, Any]) -> str:
+    host = str(params.get("host") or params.get("hostaddr") or "localhost").split(",")[0]
+    port = str(params.get("port") or "").split(",")[0]
+    where = f"{host}:{port}" if port and not host.startswith("/") else host
+    if host.startswith("/"):
+        where = urllib.parse.quote(host, safe="")
+    return f"postgresql://{where}/{params.get('dbname') or ''}"
+
+
+def parse(url: str, *, sql: str | None = None, what: str = "source") -> PgSource:
+    """Split ``url`` into libpq conninfo and a table (``?table=``) or query (``sql``)."""
+    if not is_url(url):
+        raise UsageError(f"{what} must start with postgresql://")
+    from psycopg import conninfo as ci
+
+    parts = urllib.parse.urlsplit(url)
+    query = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+    tables = [v for k, v in query if k == "table"]
+    rest = [(k, v) for k, v in query if k != "table"]
+    clean = urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(rest)))
+    try:
+        params = ci.conninfo_to_dict(clean)
+    except Exception:  # psycopg.ProgrammingError: message may echo the URL
+        host = parts.hostname or "localhost"
+        raise UsageError(f"postgresql://{host}{parts.path}: not a valid PostgreSQL URL",
+                         hint="postgresql://[user@]host[:port]/dbname?table=schema.name")\
+            from None
+    shown = _shown(params)
+    table: tuple[str, ...] | None = None
+    if len(tables) > 1:
+        raise UsageError(f"{shown}: ?table= is given more than once")
+    if tables:
+        names = tables[0].split(".")
+        if len(names) > 2 or not all(_IDENT.match(n) for n in names):
+            raise UsageError(f"{shown}: ?table= must be schema.name or name, "
+                             f"not {tables[0]!r}")
+        table = tuple(names)
+        shown += f"?table={tables[0]}"
+    if sql is not None:
+        if table is not None:
+            raise UsageError(f"{shown}: give either ?table= or --sql, not both")
+        if not sql.strip():
+            raise UsageError(f"{shown}: --sql is empty")
+        shown += " (query)"
+    elif table is None:
+        raise UsageError(f"{shown}: name the table to read",
+                         hint="add ?table=schema.name to the URL, or pass --sql QUERY")
+    password = params.get("password") or None
+    return PgSource(clean, shown, table, sql, password)
+
+
+def _scrub(text: str, src: PgSource) -> str:
+    if src.password:
+        text = text.replace(src.password, "***")
+    return text
+
+
+def _reason(exc: BaseException, src: PgSource) -> str:
+    """The server's or libpq's first line, without the password or any data values."""
+    sqlstate = getattr(getattr(exc, "diag", None), "sqlstate", None) or ""
+    if sqlstate.startswith("22"):  # data exception: the message may quote a cell value
+        return f"data error (SQLSTATE {sqlstate})"
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    text = lines[0] if lines else type(exc).__name__
+    text = re.sub(r"^connection to server at .*? failed: ", "", text)
+    text = re.sub(r"^connection to server on socket .*? failed: ", "", text)
+    return _scrub(text, src) + (f" (SQLSTATE {sqlstate})" if sqlstate else "")
+
+
+def connect(src: PgSource, *, read_only: bool = False, connect_timeout: int = 10) -> Any:
+    """Open a connection or raise InputError naming the server (never the password)."""
+    try:
+        import psycopg
+    except ImportError:
+        raise UsageError("reading PostgreSQL needs psycopg",
+                         hint="pip install 'real-validator[postgres]'") from None
+    try:
+        conn = psycopg.connect(src.conninfo, connect_timeout=connect_timeout,
+                               application_name="real-validator")
+    except psycopg.Error as exc:
+        raise InputError(f"{src.shown}: cannot connect to PostgreSQL: {_reason(exc, src)}",
+                         hint="check host, port, database, user and the password "
+                              "(PGPASSWORD or ~/.pgpass)") from None
+    conn.read_only = read_only
+    return conn
+
+
+def _relation(src: PgSource) -> Any:
+    from psycopg import sql
+
+    if src.table is not None:
+        return sql.Identifier(*src.table)
+    return sql.SQL("({}) AS rv_query").format(sql.SQL(src.query or ""))  # type: ignore[arg-type]
+
+
+def _query_error(exc: BaseException, src: PgSource) -> InputError:
+    sqlstate = getattr(getattr(exc, "diag", None), "sqlstate", None) or ""
+    if sqlstate == "42P01" and src.table is not None:
+        return InputError(f"{src.shown}: table {'.'.join(src.table)} not found",
+                          hint="check the schema and table name, and that the user may "
+                               "read it")
+    if sqlstate == "42501":
+        return InputError(f"{src.shown}: permission denied: {_reason(exc, src)}",
+                          hint="GRANT SELECT on the table to the validating user")
+    what = "the query failed" if src.query is not None else "reading the table failed"
+    return InputError(f"{src.shown}: {what}: {_reason(exc, src)}")
+
+
+def columns(conn: Any, src: PgSource) -> tuple[tuple[str, ...], dict[str, int]]:
+    """Column names (in table order) and their type OIDs, without reading any row."""
+    import psycopg
+    from psycopg import sql
+
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql.SQL("SELECT * FROM {} LIMIT 0").format(_relation(src)))
+            desc = cur.description or []
+    except psycopg.Error as exc:
+        conn.rollback()
+        raise _query_error(exc, src) from None
+    names = tuple(d.name for d in desc)
+    return names, {d.name: d.type_code for d in desc}
+
+
+def read_table(conn: Any, src: PgSource, wanted: Sequence[str], types: dict[str, int],
+               batch_rows: int | None = None) -> pa.Table:
+    """Stream ``wanted`` columns (already checked to exist) as text, ``batch_rows`` rows
+    (default :data:`BATCH_ROWS`) at a time."""
+    batch_rows = batch_rows or BATCH_ROWS
+    import psycopg
+    from psycopg import sql
+
+    exprs = []
+    for name in wanted:
+        col = sql.Identifier(name)
+        text = sql.SQL("{}::text").format(col)
+        if types.get(name) in _TIMESTAMP_OIDS:
+            text = sql.SQL("replace({}::text, ' ', 'T')").format(col)
+        exprs.append(sql.SQL("{} AS {}").format(text, col))
+    stmt = sql.SQL("SELECT {} FROM {}").format(sql.SQL(", ").join(exprs), _relation(src))
+    chunks: list[list[pa.Array]] = [[] for _ in wanted]
+    try:
+        conn.execute("SET LOCAL DateStyle TO 'ISO, YMD'")  # dates as 2010-05-01, whatever the
+        with conn.cursor(name="real_validator_read") as cur:  # server's or role's default
+            cur.itersize = batch_rows
+            cur.execute(stmt)
+            while rows := cur.fetchmany(batch_rows):
+                for i, values in enumerate(zip(*rows, strict=True)):
+                    chunks[i].append(pa.array(values, type=pa.large_string()))
+        conn.commit()
+    except psycopg.Error as exc:
+        conn.rollback()
+        raise _query_error(exc, src) from None
+    arrays = [pa.chunked_array(c, type=pa.large_string()) for c in chunks]
+    return pa.table(arrays, names=list(wanted))
+
