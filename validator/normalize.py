@@ -260,7 +260,9 @@ def _parse_item(item: str, m: _Mapper, acc: _Items) -> None:
         acc.mapped.append((k, tok))
         return
     std = m.standardize(item) if m.standardize is not None else None
-    if std is not None and std != item:
+    # never rewrite to a spelling the lexicon reads as absent ("nau" Nauru -> "na", i.e. N/A):
+    # normalizing the output again must not change it
+    if std is not None and std != item and tokens.key(std) not in m.lexicon:
         acc.translated.append((item, std))
         item = std
     acc.informative.append(item)
@@ -442,8 +444,11 @@ def _normalize_id(raw: pd.Series, spec: FieldSpec) -> NormalizedField:
 
 
 def _joined(nf: NormalizedField, attr: str) -> pd.Series:
-    per_unique = np.array([SEP.join(getattr(u, attr)) or None for u in nf.uniques], dtype=object)
-    return pd.Series(per_unique[nf.codes], index=nf.raw.index, dtype=STRING)
+    per_unique = pa.array([SEP.join(getattr(u, attr)) or None for u in nf.uniques],
+                          type=STRING.pyarrow_dtype)
+    # one Arrow take per field instead of a million Python strings (codes index the uniques)
+    values = per_unique.take(pa.array(nf.codes, type=pa.int64()))
+    return pd.Series(pd.arrays.ArrowExtensionArray(values), index=nf.raw.index)
 
 
 def normalize(frame: pd.DataFrame, profile: Profile) -> Normalized:

@@ -54,8 +54,15 @@ def _import_gx() -> Any:
     os.environ["GX_ANALYTICS_ENABLED"] = "false"
     with _quiet():
         import great_expectations as gx
+        from great_expectations.execution_engine import pandas_execution_engine as engine
 
         import validator.engine.gx_expectations  # noqa: F401  registers custom expectations
+
+    # GX fingerprints every in-memory batch smaller than HASH_THRESHOLD bytes by hashing all
+    # of its cells (batch_markers["pandas_data_fingerprint"], ~1 s per million rows); nothing
+    # here reads the fingerprint, so it is turned off (docs/benchmarks.md).
+    if hasattr(engine, "HASH_THRESHOLD"):
+        engine.HASH_THRESHOLD = 0
     return gx
 
 

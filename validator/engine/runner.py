@@ -14,8 +14,9 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from validator import catalog, sogi
+from validator import catalog, sogi, timing
 from validator.catalog import CheckDef
 from validator.engine import gx_adapter, gx_checks, masks, parameters
 from validator.engine.measures import (
@@ -229,6 +230,25 @@ def _tables(ctx: RuleContext, strata: list[tuple[str | None, np.ndarray | None]]
     return out
 
 
+def _dictionary_encoded(frame: pd.DataFrame) -> pd.DataFrame:
+    """String columns with few distinct values as pandas categoricals: GX filters the whole
+    frame once per expectation (``df[mask]``), and taking integer codes is far cheaper than
+    copying a million strings each time (docs/benchmarks.md). Near-unique columns (ids) stay
+    as they are."""
+    out = {}
+    for name in frame.columns:
+        col = frame[name]
+        if isinstance(col.dtype, pd.ArrowDtype) and pa.types.is_large_string(
+                col.dtype.pyarrow_dtype):
+            codes, uniques = pd.factorize(col, use_na_sentinel=True)
+            if len(uniques) <= max(1000, len(col) // 10):
+                col = pd.Series(pd.Categorical.from_codes(
+                    codes, pd.Index(uniques.to_numpy(dtype=object), dtype=object)),
+                    index=col.index, name=name)
+        out[name] = col
+    return pd.DataFrame(out, index=frame.index)
+
+
 def _run_gx(table: _Table, plans: list[_Plan]) -> None:
     """GX once on the whole table; every stratum from the grouped pass (validator/engine/
     masks.py), whose whole-table counts must equal GX's (else the result is an ERROR)."""
@@ -237,7 +257,7 @@ def _run_gx(table: _Table, plans: list[_Plan]) -> None:
     params = {name: parameters.resolve(name)
               for name in parameters.names_in([e["kwargs"] for e in expectations])}
     cols = sorted({c for e in expectations for c in gx_checks.columns_of(e)})
-    frame = table.frame[cols]
+    frame = _dictionary_encoded(table.frame[cols])
     whole = gx_adapter.validate_subsets(frame, expectations, params, [(None, None)])[None]
     everything = table.strata_rows[None]
     strata = [label for label in table.strata_rows if label is not None]
@@ -265,18 +285,20 @@ def run(ctx: RuleContext, checks: Mapping[str, CheckDef] | None = None) -> list[
     strata = strata_of(ctx)
     if ctx.n_rows == 0:
         return _empty_results(ctx, checks)
-    tables = _tables(ctx, strata)
-    plans = _plan(ctx, checks, tables, load_all())
-    for table in tables.values():
-        _run_gx(table, plans)
+    with timing.phase("gx"):
+        tables = _tables(ctx, strata)
+        plans = _plan(ctx, checks, tables, load_all())
+        for table in tables.values():
+            _run_gx(table, plans)
     results: list[CheckResult] = []
-    for label, _ in strata:
-        for plan in plans:
-            t = tables[plan.table]
-            results.append(_result(t.ctx, plan, label, t.strata_rows[label], t.outcomes[label],
-                                   t.position, t.gx))
-    if ctx.violations is not None:
-        _keep_violations(ctx, plans, tables)
+    with timing.phase("rules"):
+        for label, _ in strata:
+            for plan in plans:
+                t = tables[plan.table]
+                results.append(_result(t.ctx, plan, label, t.strata_rows[label],
+                                       t.outcomes[label], t.position, t.gx))
+        if ctx.violations is not None:
+            _keep_violations(ctx, plans, tables)
     return results
 
 

@@ -331,7 +331,12 @@ def english_default_suspect(ctx: RuleContext, check: CheckDef, field: str) -> Gr
         if patients is None:
             return int(m.sum())
         ids = patients[m]
-        return int(np.unique(ids[ids >= 0]).size)
+        ids = ids[ids >= 0]
+        if not ids.size:
+            return 0
+        seen = np.zeros(int(ids.max()) + 1, dtype=bool)  # factorized codes: O(n), no sort
+        seen[ids] = True
+        return int(seen.sum())
 
     def measure(rows: np.ndarray) -> Measurement:
         evaluated = violated = 0

@@ -1,0 +1,55 @@
+"""The benchmark script runs end to end (tiny size; figures are not asserted: performance is
+measured by benchmarks/run.py and recorded in docs/benchmarks.md, never in timed tests), and
+validator.timing records every phase without touching the report."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import FIXTURES, ROOT
+
+import validator
+from validator import timing
+
+
+def test_timing_records_every_phase_and_reports_do_not_change() -> None:
+    plain = validator.validate(FIXTURES / "three_sites" / "south.csv", as_of_date="2026-11-01")
+    with timing.record() as rec:
+        timed = validator.validate(FIXTURES / "three_sites" / "south.csv",
+                                   as_of_date="2026-11-01")
+    assert set(rec) == set(timing.PHASES)
+    assert all(v > 0 for v in rec.values())
+    strip = lambda r: {k: v for k, v in r.to_dict().items() if k != "run"}  # noqa: E731
+    assert json.dumps(strip(timed), sort_keys=True) == json.dumps(strip(plain), sort_keys=True)
+
+
+def test_listener_sees_phases_in_order() -> None:
+    events: list[tuple[str, str]] = []
+    with timing.listen(lambda event, name, _s: events.append((event, name))):
+        validator.validate(FIXTURES / "three_sites" / "south.csv", as_of_date="2026-11-01")
+    starts = [n for e, n in events if e == "start"]
+    assert starts == list(timing.PHASES)
+    assert [n for e, n in events if e == "end"] == list(timing.PHASES)
+
+
+def test_benchmark_script_writes_the_table(tmp_path: Path) -> None:
+    doc = tmp_path / "benchmarks.md"
+    doc.write_text("# Benchmarks\n\n<!-- bench:begin -->\nold\n<!-- bench:end -->\nafter\n",
+                   encoding="utf-8")
+    p = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--sizes", "3k",
+                        "--formats", "parquet,csv", "--repeat", "1", "--out",
+                        str(tmp_path / "data"), "--doc", str(doc)],
+                       capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert p.returncode == 0, p.stderr[-2000:]
+    text = doc.read_text(encoding="utf-8")
+    assert "old" not in text and text.endswith("<!-- bench:end -->\nafter\n")
+    rows = [line for line in text.splitlines() if line.startswith("| 3k |")]
+    assert [r.split(" | ")[1] for r in rows] == ["parquet", "csv"]
+    for r in rows:
+        cells = [c.strip() for c in r.strip("|").split("|")]
+        assert len(cells) == 14 and float(cells[2]) > 0 and float(cells[3]) > 0
+    assert sorted(f.name for f in (tmp_path / "data").iterdir()) == [
+        "3k-csv", "3k-parquet", "canonical_3000.csv", "canonical_3000.parquet"]
