@@ -312,3 +312,29 @@ def test_corpus_matches_its_generator() -> None:
     spec.loader.exec_module(module)
     for name, data in module.bad_fixtures(ROOT).items():
         assert (BAD / name).read_bytes() == data, name
+
+
+def test_unreadable_file_as_root_without_dac_override(tmp_path: Path) -> None:
+    """As root (CI) a mode-000 file is readable, so the case above skips; here the CLI runs in a
+    process whose capability bounding set lacks CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH
+    (util-linux setpriv), where mode 000 means what it means for any user."""
+    import subprocess
+    import sys
+
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        pytest.skip("needs root and util-linux setpriv (the parametrized case covers non-root)")
+    path = tmp_path / "locked.csv"
+    shutil.copyfile(CLEAN, path)
+    path.chmod(0)
+    out = tmp_path / "out"
+    p = subprocess.run(
+        ["setpriv", "--bounding-set", "-dac_override,-dac_read_search", sys.executable, "-m",
+         "validator", "validate", str(path), "--out", str(out)],
+        capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert p.returncode == 2, p.stderr[-2000:]
+    assert "permission denied" in p.stderr.lower() and "locked.csv" in p.stderr
+    assert "Traceback" not in p.stderr and p.stdout == ""
+    assert len(p.stderr.strip().splitlines()) <= 4
+    assert not out.exists() or not list(out.iterdir())
+    path.chmod(0o644)
+    assert sha256(path) == sha256(CLEAN)
