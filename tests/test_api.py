@@ -160,3 +160,18 @@ def test_stratify_by_a_raw_column_or_a_canonical_field(tmp_path: Path) -> None:
         validator.validate(frame, stratify_by="patient_id")
     with pytest.raises(UsageError, match="neither a canonical field nor a column"):
         validator.validate(frame, stratify_by="WARD")
+
+
+def test_run_id_is_stable_and_changes_with_every_option_that_changes_results() -> None:
+    src = Path(__file__).resolve().parents[1] / "fixtures" / "three_sites" / "south.csv"
+
+    def rid(**kw: object) -> str:
+        return validator.validate(src, as_of_date="2026-11-01", **kw).run["run_id"]
+
+    base = rid()
+    assert rid() == base  # same input and options: same id
+    others = [rid(stratify_by="race_respondent"), rid(suites=["race"]),
+              rid(thresholds={"RACE.COMPLETENESS": {"threshold": 99}}),
+              rid(list_unmapped=True), rid(fail_on="warning"),
+              validator.validate(src, as_of_date="2026-10-01").run["run_id"]]
+    assert len({base, *others}) == 1 + len(others)

@@ -294,8 +294,14 @@ def validate(
     with timing.phase("summarize"):
         strata = runner.strata_of(ctx)
         verdict = gate(results, severity)
+        # everything that changes the results: input, profile, date, version, gate, and the
+        # options that are not in the profile file (stratum, suites, thresholds, listing)
         run_key = "|".join([str(meta.get("sha256")), str(prof.sha256), as_of.isoformat(),
-                            __version__, severity.value]
+                            __version__, severity.value, str(prof.stratum),
+                            ",".join(sorted(checks)),
+                            repr(sorted((k, v.threshold, v.warn_threshold)
+                                        for k, v in extra.items())),
+                            str(list_unmapped)]
                            + ([ctx.previous.run_id] if ctx.previous is not None else []))
         name = dataset or (prof.name if not prof.inferred else "input")
         report = Report(
