@@ -1,8 +1,9 @@
 """PostgreSQL source: ``postgresql://host/db?table=schema.name`` or a URL plus a query.
 
 Only the mapped columns are read, each cast to text on the server (dates in ISO 8601,
-timestamps with a "T", like the Parquet reader), through a server-side cursor in batches
-of :data:`BATCH_ROWS` rows into pyarrow ``large_string`` arrays; NULL stays null.
+timestamps with a "T", like the Parquet reader), streamed with ``COPY (SELECT ...) TO STDOUT``
+in CSV format and parsed block by block (about :data:`BATCH_ROWS` rows each) by pyarrow's
+streaming CSV reader into ``large_string`` arrays; NULL stays null, an empty string stays empty.
 
 Credentials come from the URL, the environment (``PGPASSWORD``, ``PGUSER``, ...), or a
 ``~/.pgpass`` file (``PGPASSFILE``): libpq reads them. The password is never printed: every
@@ -14,6 +15,7 @@ raises :class:`~validator.errors.InputError` (exit 2), one line naming that targ
 
 from __future__ import annotations
 
+import io
 import re
 import urllib.parse
 from collections.abc import Sequence
@@ -21,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from validator.errors import InputError, UsageError
 
@@ -187,20 +190,66 @@ def read_table(conn: Any, src: PgSource, wanted: Sequence[str], types: dict[str,
         if types.get(name) in _TIMESTAMP_OIDS:
             text = sql.SQL("replace({}::text, ' ', 'T')").format(col)
         exprs.append(sql.SQL("{} AS {}").format(text, col))
-    stmt = sql.SQL("SELECT {} FROM {}").format(sql.SQL(", ").join(exprs), _relation(src))
-    chunks: list[list[pa.Array]] = [[] for _ in wanted]
+    select = sql.SQL("SELECT {} FROM {}").format(sql.SQL(", ").join(exprs), _relation(src))
+    stmt = sql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv)").format(select)
+    batches: list[pa.RecordBatch] = []
     try:
         conn.execute("SET LOCAL DateStyle TO 'ISO, YMD'")  # dates as 2010-05-01, whatever the
-        with conn.cursor(name="real_validator_read") as cur:  # server's or role's default
-            cur.itersize = batch_rows
-            cur.execute(stmt)
-            while rows := cur.fetchmany(batch_rows):
-                for i, values in enumerate(zip(*rows, strict=True)):
-                    chunks[i].append(pa.array(values, type=pa.large_string()))
+        with conn.cursor() as cur, cur.copy(stmt) as copy:  # server's or role's default
+            reader = pacsv.open_csv(
+                _CopyStream(copy),
+                read_options=pacsv.ReadOptions(column_names=list(wanted), use_threads=False,
+                                               block_size=_block_size(batch_rows, len(wanted))),
+                parse_options=pacsv.ParseOptions(newlines_in_values=True),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={c: pa.large_string() for c in wanted},
+                    # COPY's csv writes NULL unquoted and empty, '' as "": nothing else is null
+                    null_values=[""], strings_can_be_null=True,
+                    quoted_strings_can_be_null=False))
+            batches.extend(reader)
         conn.commit()
     except psycopg.Error as exc:
         conn.rollback()
         raise _query_error(exc, src) from None
-    arrays = [pa.chunked_array(c, type=pa.large_string()) for c in chunks]
-    return pa.table(arrays, names=list(wanted))
+    except pa.ArrowInvalid as exc:  # not expected from COPY's own csv; never quote a value
+        conn.rollback()
+        raise InputError(f"{src.shown}: could not read the rows streamed by COPY",
+                         hint=f"{type(exc).__name__}; check the query's output") from None
+    schema = pa.schema([(c, pa.large_string()) for c in wanted])
+    return pa.Table.from_batches(batches, schema=schema)
+
+
+def _block_size(batch_rows: int, n_columns: int) -> int:
+    """Bytes per Arrow CSV block: about ``batch_rows`` rows of short codes (>= 4 KiB)."""
+    return max(1 << 12, batch_rows * max(n_columns, 1) * 12)
+
+
+class _CopyStream(io.RawIOBase):
+    """A readable file over psycopg's ``COPY ... TO STDOUT`` chunks, for pyarrow's CSV
+    streaming reader: the rows are parsed block by block as they arrive, never held as
+    Python strings."""
+
+    def __init__(self, copy: Any) -> None:
+        self._copy = copy
+        self._pending = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        """Fill ``buffer`` as far as the stream goes (psycopg hands out one row per read;
+        short reads would make one tiny Arrow block per row)."""
+        view = memoryview(buffer).cast("B")
+        filled = 0
+        while filled < len(view):
+            if not self._pending:
+                chunk = self._copy.read()
+                if not chunk:
+                    break
+                self._pending = memoryview(chunk).cast("B")
+            n = min(len(view) - filled, len(self._pending))
+            view[filled:filled + n] = self._pending[:n]
+            self._pending = self._pending[n:]
+            filled += n
+        return filled
 
