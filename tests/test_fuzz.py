@@ -775,3 +775,22 @@ def test_other_yaml_loaders_raise_config_errors(tmp_path: Path, name: str, text:
     loader = thresholds.load_thresholds if name.startswith("thresholds") else checkpoint.load
     with pytest.raises(ConfigError):
         loader(p)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.lists(st.integers(min_value=-1, max_value=50), max_size=300),
+       st.sampled_from(["int64", "intp", "int32", "uint16"]))
+@example([], "int64")
+@example([-1, -1], "int64")
+@example([5, 10**9], "int64")  # a wide range falls back to np.unique
+def test_distinct_is_np_unique(values: list[int], dtype: str) -> None:
+    """engine.measures.distinct (bincount for small code ranges) equals np.unique."""
+    import numpy as np
+
+    from validator.engine.measures import distinct
+
+    if dtype.startswith("u"):
+        values = [abs(v) for v in values]
+    arr = np.array(values, dtype=dtype)
+    got, want = distinct(arr), np.unique(arr)
+    assert got.dtype == want.dtype and got.tolist() == want.tolist()

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from validator import catalog, languages, sogi
-from validator.engine.measures import NotApplicable, RuleContext
+from validator.engine.measures import NotApplicable, RuleContext, distinct
 from validator.engine.rules._stratifiers import age_thresholds, site_codes, usable
 from validator.engine.rules.age import age_in_years
 from validator.engine.rules.strat import binomial_cv
@@ -397,7 +397,7 @@ def _s12_computed(a: _Assessment, ctx: RuleContext, name: str) -> None:
     found = site_codes(ctx)
     codes = found[0] if found is not None else np.zeros(ctx.n_rows, dtype=np.intp)
     cvs = [binomial_cv(int((informative & (codes == c)).sum()), int((codes == c).sum()))
-           for c in np.unique(codes)]
+           for c in distinct(codes)]
     above = sum(1 for c in cvs if c > 30)
     finite = [c for c in cvs if not math.isinf(c)]
     a.add("S12", CAVEAT if above else MET,

@@ -9,7 +9,7 @@ import numpy as np
 
 from validator import tokens
 from validator.catalog import CheckDef
-from validator.engine.measures import GroupMeasure, Measurement, RowMeasure, RuleContext
+from validator.engine.measures import GroupMeasure, Measurement, RowMeasure, RuleContext, distinct
 from validator.engine.rules import rule
 
 
@@ -57,7 +57,7 @@ def reasons_distinguished(ctx: RuleContext, check: CheckDef, field: str) -> Grou
     def measure(rows: np.ndarray) -> Measurement:
         eligible = violated = 0
         overall: Counter[str] = Counter()
-        for site in np.unique(sites[rows]):
+        for site in distinct(sites[rows]):
             e, v, counts = one_unit(rows & (sites == site))
             eligible += e
             violated += v

@@ -40,6 +40,7 @@ from validator.engine.measures import (
     NotApplicable,
     RowMeasure,
     RuleContext,
+    distinct,
 )
 from validator.engine.rules import rule
 from validator.engine.rules.age import age_in_years, ordinals
@@ -175,7 +176,7 @@ def _n_patients(cg: CaregiverTable, m: np.ndarray) -> int:
     """Distinct patients among main-file rows ``m`` (rows without a patient code count once
     each)."""
     codes = cg.row_patient_code[m]
-    return int(np.unique(codes[codes >= 0]).size + (codes < 0).sum())
+    return int(distinct(codes[codes >= 0]).size + (codes < 0).sum())
 
 
 # ----------------------------------------------------------------------------- R-090
@@ -364,7 +365,7 @@ def patient_language_copied(ctx: RuleContext, check: CheckDef, field: str) -> Gr
     c_key = _key_codes(cg_lang, index)
     width = max(len(index), 1)
     linked = (cg.patient_code >= 0) & (c_key >= 0)
-    pairs = np.unique(cg.patient_code[linked] * width + c_key[linked])
+    pairs = distinct(cg.patient_code[linked] * width + c_key[linked])
     comparable = band & (p_key >= 0) & (_count(cg, c_key >= 0) > 0)
     rows_code = cg.row_patient_code
     equal = comparable & (rows_code >= 0) & np.isin(rows_code * width + p_key, pairs)
@@ -372,7 +373,7 @@ def patient_language_copied(ctx: RuleContext, check: CheckDef, field: str) -> Gr
 
     def measure(rows: np.ndarray) -> Measurement:
         evaluated = flagged = 0
-        for site in np.unique(sites[rows]):
+        for site in distinct(sites[rows]):
             m = rows & (sites == site) & comparable
             if _n_patients(cg, m) < min_minors:
                 continue

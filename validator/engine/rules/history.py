@@ -21,7 +21,13 @@ import pandas as pd
 
 from validator import tokens
 from validator.catalog import CheckDef
-from validator.engine.measures import GroupMeasure, Measurement, NotApplicable, RuleContext
+from validator.engine.measures import (
+    GroupMeasure,
+    Measurement,
+    NotApplicable,
+    RuleContext,
+    distinct,
+)
 from validator.engine.rules import rule
 from validator.engine.rules.age import _as_of_ordinals, age_in_years, ordinals
 from validator.engine.rules.respondent import ELEMENTS, PROXIES, element_of, value_is
@@ -87,7 +93,7 @@ def _groups(patient: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _n_patients(patient: np.ndarray, mask: np.ndarray) -> int:
-    return int(np.unique(patient[mask]).size)
+    return int(distinct(patient[mask]).size)
 
 
 def years_between(born: np.ndarray, at: np.ndarray) -> np.ndarray:

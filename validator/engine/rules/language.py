@@ -29,6 +29,7 @@ from validator.engine.measures import (
     NotApplicable,
     RowMeasure,
     RuleContext,
+    distinct,
 )
 from validator.engine.rules import rule
 from validator.engine.rules.age import age_in_years
@@ -340,7 +341,7 @@ def english_default_suspect(ctx: RuleContext, check: CheckDef, field: str) -> Gr
 
     def measure(rows: np.ndarray) -> Measurement:
         evaluated = violated = 0
-        for site in np.unique(sites[rows]):
+        for site in distinct(sites[rows]):
             m = rows & (sites == site)
             if n_patients(m) < min_patients:
                 continue
@@ -440,23 +441,23 @@ def picklist_coverage(ctx: RuleContext, check: CheckDef, field: str) -> GroupMea
     min_share = ctx.param(check, "min_non_english_share")
     sites = _sites(ctx)
 
-    def distinct(m: np.ndarray) -> int:
+    def languages_used(m: np.ndarray) -> int:
         seen: set[str] = set()
-        for code in np.unique(nf.codes[m]):
+        for code in distinct(nf.codes[m]):
             seen |= per_unique[code]
         return len(seen)
 
     def measure(rows: np.ndarray) -> Measurement:
         evaluated = flagged = 0
-        for site in np.unique(sites[rows]):
+        for site in distinct(sites[rows]):
             m = rows & (sites == site)
             e, o = int((english & m).sum()), int((other & m).sum())
             if e + o == 0:
                 continue
             evaluated += 1
-            flagged += 100.0 * o / (e + o) >= min_share and distinct(m) < min_languages
+            flagged += 100.0 * o / (e + o) >= min_share and languages_used(m) < min_languages
         e, o = int((english & rows).sum()), int((other & rows).sum())
-        details = {"distinct_languages": distinct(rows), "non_english_share": _pct(o, e + o),
+        details = {"distinct_languages": languages_used(rows), "non_english_share": _pct(o, e + o),
                    "sites_evaluated": evaluated}
         note = (f"sites flagged: at least {min_share:g}% non-English and fewer than "
                 f"{min_languages:g} distinct languages" if evaluated

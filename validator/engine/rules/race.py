@@ -16,6 +16,7 @@ from validator.engine.measures import (
     NotApplicable,
     RowMeasure,
     RuleContext,
+    distinct,
 )
 from validator.engine.rules import fhir as fhir_rules
 from validator.engine.rules import rule
@@ -203,7 +204,7 @@ def multiple_supported(ctx: RuleContext, check: CheckDef, field: str) -> GroupMe
 
     def measure(rows: np.ndarray) -> Measurement:
         eligible = violated = 0
-        for site in np.unique(sites[rows]):
+        for site in distinct(sites[rows]):
             m = rows & (sites == site)
             if int((informative & m).sum()) >= min_inf:
                 eligible += 1

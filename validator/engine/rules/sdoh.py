@@ -21,6 +21,7 @@ from validator.engine.measures import (
     NotApplicable,
     RowMeasure,
     RuleContext,
+    distinct,
 )
 from validator.engine.rules import rule
 from validator.engine.rules.age import _as_of_ordinals, age_in_years, ordinals
@@ -88,8 +89,8 @@ def screening_recorded(ctx: RuleContext, check: CheckDef, field: str) -> GroupMe
                                                  for k, m in masks.items()}
         if keys is None:
             return Measurement(int((within & rows).sum()), int(rows.sum()), details, note=note)
-        return Measurement(int(np.unique(keys[within & rows]).size),
-                           int(np.unique(keys[rows]).size), details, note=note)
+        return Measurement(int(distinct(keys[within & rows]).size),
+                           int(distinct(keys[rows]).size), details, note=note)
 
     return GroupMeasure(measure)
 

@@ -21,7 +21,13 @@ import numpy as np
 
 from validator import spd15
 from validator.catalog import CheckDef
-from validator.engine.measures import GroupMeasure, Measurement, NotApplicable, RuleContext
+from validator.engine.measures import (
+    GroupMeasure,
+    Measurement,
+    NotApplicable,
+    RuleContext,
+    distinct,
+)
 from validator.engine.rules import rule
 from validator.engine.rules._groups import Groups, compare, counts, pct, ratio_value
 from validator.engine.rules._stratifiers import LANG, site_codes, stratifier, usable
@@ -95,7 +101,7 @@ def category_never_used(ctx: RuleContext, check: CheckDef, field: str) -> GroupM
     def measure(rows: np.ndarray) -> Measurement:
         evaluated = violated = 0
         never = dict.fromkeys(masks, 0)
-        for site in np.unique(codes[rows]):
+        for site in distinct(codes[rows]):
             m = rows & (codes == site)
             if int((s.informative & m).sum()) < min_inf:
                 continue
@@ -227,12 +233,12 @@ def distribution_shift(ctx: RuleContext, check: CheckDef, field: str) -> GroupMe
     def measure(rows: np.ndarray) -> Measurement:
         shift = _Shift(limit, {"between_sites": 0, "between_runs": 0},
                        {"between_sites": 0, "between_runs": 0})
-        whole = rows.all() or found is None or len(np.unique(codes[rows])) > 1
-        sites = [int(c) for c in np.unique(codes[rows])] if found is not None else []
+        whole = rows.all() or found is None or len(distinct(codes[rows])) > 1
+        sites = [int(c) for c in distinct(codes[rows])] if found is not None else []
         for code in sites:
             m = rows & (codes == code)
             rest = (codes != code)
-            if len(np.unique(codes)) > 1:
+            if len(distinct(codes)) > 1:
                 shift.add("between_sites", _current(t, m, standard, keys, minimum),
                           _current(t, rest, standard, keys, minimum), "rest of network")
             if prev is not None:

@@ -17,6 +17,7 @@ from validator.engine.measures import (
     NotApplicable,
     RowMeasure,
     RuleContext,
+    distinct,
 )
 from validator.engine.rules import rule
 from validator.engine.rules._codes import combine
@@ -118,7 +119,7 @@ def detail_collected(ctx: RuleContext, check: CheckDef, field: str) -> GroupMeas
 
     def measure(rows: np.ndarray) -> Measurement:
         eligible = violated = 0
-        for site in np.unique(sites[rows]):
+        for site in distinct(sites[rows]):
             m = rows & (sites == site) & complete
             if m.any():
                 eligible += 1

@@ -23,7 +23,13 @@ import numpy as np
 from validator import tabulate as tab
 from validator import tokens
 from validator.catalog import CheckDef
-from validator.engine.measures import GroupMeasure, Measurement, NotApplicable, RuleContext
+from validator.engine.measures import (
+    GroupMeasure,
+    Measurement,
+    NotApplicable,
+    RuleContext,
+    distinct,
+)
 from validator.engine.rules import rule
 from validator.engine.rules._groups import (
     Comparison,
@@ -171,7 +177,7 @@ def _site_comparison(sites: Groups, network: dict[str, tuple[int, int]],
     """Whole input (or several sites): every eligible site against the median site rate.
     One site: that site against the median rate of the eligible sites (``network``: records
     and missing records per site over the whole input)."""
-    present = np.unique(sites.codes[rows])
+    present = distinct(sites.codes[rows])
     if len(present) == 1 and not rows.all():
         which = sites.names[int(present[0])]
         c = compare_one("site", network, which, min_records=lim.min_records,
@@ -463,7 +469,7 @@ def small_group_stability(ctx: RuleContext, check: CheckDef, field: str) -> Grou
         scope = s.scope & rows
         cvs = []
         sizes = []
-        for code in np.unique(codes[scope]):
+        for code in distinct(codes[scope]):
             m = scope & (codes == code)
             cvs.append(binomial_cv(int((s.informative & m).sum()), int(m.sum())))
             sizes.append(int(m.sum()))
