@@ -239,7 +239,8 @@ def _dictionary_encoded(frame: pd.DataFrame) -> pd.DataFrame:
     for name in frame.columns:
         col = frame[name]
         if isinstance(col.dtype, pd.ArrowDtype) and pa.types.is_large_string(
-                col.dtype.pyarrow_dtype):
+                col.dtype.pyarrow_dtype) and col.iloc[:10_000].nunique() <= 1000:
+            # (a look at the first rows skips hashing near-unique columns: ids, keys)
             codes, uniques = pd.factorize(col, use_na_sentinel=True)
             if len(uniques) <= max(1000, len(col) // 10):
                 col = pd.Series(pd.Categorical.from_codes(
