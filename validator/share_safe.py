@@ -322,11 +322,13 @@ class CellModel:
                             todo.append(v)
         return out
 
-    def _fixed(self, system: list[tuple[int, dict[int, int]]]) -> dict[int, list[int]]:
-        """Fixed unknown classes -> relations of one proof, modulo each prime."""
+    def _fixed(self, system: list[tuple[int, dict[int, int]]],
+               primes: Sequence[int] = ()) -> dict[int, list[int]]:
+        """Fixed unknown classes -> relations of one proof, modulo each prime (default both
+        of :data:`_PRIMES`)."""
         fixed: dict[int, list[int]] = {}
         for block in _components(system):
-            for prime in _PRIMES:
+            for prime in primes or _PRIMES:
                 for rep, cert in _solve(block, prime).items():
                     fixed.setdefault(rep, cert)
         return fixed
@@ -348,8 +350,8 @@ class CellModel:
         return int(any(self.cells[m].suppressed and self.cells[m].stratum not in self.small
                        for m in self._members[rep]))
 
-    def _pinned(self, system: list[tuple[int, dict[int, int]]], extra: frozenset[int]
-                ) -> dict[int, list[int]]:
+    def _pinned(self, system: list[tuple[int, dict[int, int]]], extra: frozenset[int],
+                passes: int = 0) -> dict[int, list[int]]:
         """Unknown classes whose bounds meet: interval propagation over the relations (each
         unknown >= its floor; a relation bounds each of its unknowns by the others' bounds),
         to a fixed point. Catches e.g. a count pinned at 1 by two small totals."""
@@ -361,7 +363,7 @@ class CellModel:
             for v in row:
                 lo.setdefault(v, self._floor(v, extra))
                 hi.setdefault(v, _INF)
-        for _ in range(_PROPAGATION_PASSES):
+        for _ in range(passes or _PROPAGATION_PASSES):
             changed = False
             for _g, items, k in rows:
                 changed |= _tighten(items, k, lo, hi)
@@ -427,7 +429,10 @@ class CellModel:
         rc, rp = self._rep[candidate], self._rep[protect]
         extra = frozenset({rc})
         system = self._system([rc, rp], extra)
-        fixed = {**self._pinned(system, extra), **self._fixed(system)}
+        # a trial only ranks candidates: one prime and a few propagation passes suffice; the
+        # audit that decides when to stop (recoverable) always runs in full
+        fixed = {**self._pinned(system, extra, _TRIAL_PASSES),
+                 **self._fixed(system, _PRIMES[:1])}
         still = int(rp in fixed or not self._class_hidden(rp, extra))
         return (still, int(rc in fixed))
 
@@ -561,8 +566,10 @@ class CellModel:
         raise RuntimeError("share-safe: complementary suppression did not converge")
 
 
-#: Candidates tried on the linear system per complementary suppression.
+#: Candidates tried on the linear system per complementary suppression, and the interval
+#: propagation passes of one trial.
 _TRIALS = 4
+_TRIAL_PASSES = 30
 #: Interval propagation: "no upper bound" and the most passes over the relations.
 _INF = 10**15
 _PROPAGATION_PASSES = 200
