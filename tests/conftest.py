@@ -47,3 +47,18 @@ def canonical_csv(tmp_path: Path) -> Path:
         encoding="utf-8",
     )
     return path
+
+
+def assert_share_safe_rows(rows: list[dict[str, str]], kind_column: str,
+                           min_cell: int = 11) -> None:
+    """Every count in a share-safe results/compare table is 0 or at least ``min_cell``, and a
+    suppressed row shows no percent and leaves its numerator or denominator empty. Readiness
+    rows count reasons and criteria, not records, and are skipped."""
+    for r in rows:
+        if r[kind_column] == "readiness":
+            continue
+        for column in ("numerator", "denominator"):
+            if r[column]:
+                assert int(r[column]) == 0 or int(r[column]) >= min_cell, r
+        if r["suppressed"] == "true":
+            assert "" in (r["numerator"], r["denominator"]) and r["percent"] == "", r

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import FIXTURES, MARKER, invoke
+from conftest import FIXTURES, MARKER, assert_share_safe_rows, invoke
 
 from validator import compare as cmp
 
@@ -142,14 +142,7 @@ def test_share_safe_inputs_stay_suppressed(safe: dict[str, Path], tmp_path: Path
     assert _cell(doc, "absent_reasons", "north", field="race_codes",
                  category="declined") == (None, "suppressed")  # 7
     rows = list(csv.DictReader(io.StringIO((out / "compare.csv").read_text(encoding="utf-8"))))
-    for r in rows:
-        if r["section"] == "readiness":
-            continue  # counts of reasons and criteria, not records
-        for column in ("numerator", "denominator"):
-            if r[column]:
-                assert int(r[column]) == 0 or int(r[column]) >= 11, r
-        if r["suppressed"] == "true":
-            assert "" in (r["numerator"], r["denominator"]) and r["percent"] == "", r
+    assert_share_safe_rows(rows, "section")
 
 
 def test_parquet_results_compare_like_csv(plain: dict[str, Path], tmp_path: Path) -> None:

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from validator import __version__
+from validator import __version__, formats
 from validator.errors import InputError, UsageError
 
 COMPARE_VERSION = "1.0"
@@ -131,26 +131,28 @@ def _parquet_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     return header, rows
 
 
-def _int(value: str, path: Path, line: int, column: str) -> int | None:
+def _number(value: str, path: Path, line: int, column: str) -> float | None:
+    """The cell as a float (None when empty); InputError naming the row and column."""
     if value in ("", None):
         return None
     try:
-        number = float(value)
+        return float(value)
     except ValueError:
         raise InputError(f"{path}: row {line}: {column} is not a number") from None
+
+
+def _int(value: str, path: Path, line: int, column: str) -> int | None:
+    number = _number(value, path, line, column)
+    if number is None:
+        return None
     if not number.is_integer() or number < 0:
         raise InputError(f"{path}: row {line}: {column} is not a whole count")
     return int(number)
 
 
 def _float(value: str, path: Path, line: int, column: str) -> float | None:
-    if value in ("", None):
-        return None
-    try:
-        number = float(value)
-    except ValueError:
-        raise InputError(f"{path}: row {line}: {column} is not a number") from None
-    return number if math.isfinite(number) else None
+    number = _number(value, path, line, column)
+    return number if number is not None and math.isfinite(number) else None
 
 
 def _row(raw: Mapping[str, str], path: Path, line: int) -> dict[str, Any]:
@@ -832,19 +834,8 @@ EXTENSIONS = {"json": "json", "md": "md", "csv": "csv", "html": "html"}
 
 def parse_formats(value: str) -> list[str]:
     """Formats from ``"json,md,csv"``; UsageError naming an unknown one."""
-    out = []
-    for item in (i.strip().lower() for i in value.split(",")):
-        if not item:
-            continue
-        item = {"markdown": "md"}.get(item, item)
-        if item not in RENDERERS:
-            raise UsageError(f"unknown compare format {item!r}",
-                             hint=f"use one or more of: {', '.join(RENDERERS)}")
-        if item not in out:
-            out.append(item)
-    if not out:
-        raise UsageError("no compare format given", hint="e.g. --format json,md,csv")
-    return out
+    return formats.choose(value, RENDERERS, what="compare", example="json,md,csv",
+                          aliases={"markdown": "md"})
 
 
 def write(model: Comparison | Diff, out_dir: str | Path, formats: Sequence[str]) -> list[Path]:

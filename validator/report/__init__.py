@@ -8,6 +8,7 @@ import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from validator import formats
 from validator.errors import UsageError
 from validator.report import results_table
 from validator.report.html import render_html
@@ -27,20 +28,8 @@ FORMAT_ALIASES = {"markdown": "md", "results": "csv"}
 
 def parse_formats(value: str | Iterable[str]) -> list[str]:
     """Formats from ``"json,md"`` or a list; UsageError naming an unknown one."""
-    items = value.split(",") if isinstance(value, str) else list(value)
-    out = []
-    for item in (i.strip().lower() for i in items):
-        if not item:
-            continue
-        name = FORMAT_ALIASES.get(item, item)
-        if name not in RENDERERS:
-            raise UsageError(f"unknown report format {item!r}",
-                             hint=f"use one or more of: {', '.join(RENDERERS)}")
-        if name not in out:
-            out.append(name)
-    if not out:
-        raise UsageError("no report format given", hint="e.g. --format json,md")
-    return out
+    return formats.choose(value, RENDERERS, what="report", example="json,md",
+                          aliases=FORMAT_ALIASES)
 
 
 def write_atomic(path: Path, text: str | bytes) -> None:
