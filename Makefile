@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test lint install dev suites valuesets example docs clean browser screenshot postgres bench
+.PHONY: demo test lint install dev suites valuesets example docs clean browser screenshot postgres bench java
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,10 +31,12 @@ demo: install
 	@echo "Open reports/example/report.md and reports/pediatric/report.md (or report.json)."
 
 ## Lint, then run every test. As root (CI), the browser test must run: a missing Chromium fails it;
-## so must the PostgreSQL tests (tests/test_postgres.py), against the server `make postgres` starts.
-test: dev lint browser postgres
+## so must the PostgreSQL tests (tests/test_postgres.py), against the server `make postgres` starts,
+## and the Spark tests (tests/test_spark.py: pyspark in local mode on the machine's Java).
+test: dev lint browser postgres java
 	REAL_VALIDATOR_REQUIRE_BROWSER=$$([ "$$(id -u)" = 0 ] && echo 1) \
 	REAL_VALIDATOR_REQUIRE_PG=$$([ "$$(id -u)" = 0 ] && echo 1) \
+	REAL_VALIDATOR_REQUIRE_SPARK=$$([ "$$(id -u)" = 0 ] && echo 1) \
 	REAL_VALIDATOR_TEST_PG=$${REAL_VALIDATOR_TEST_PG:-$$(cat .pgdata/url 2>/dev/null)} \
 	$(BIN)/python -m pytest
 
@@ -42,6 +44,20 @@ test: dev lint browser postgres
 ## and missing, runs a cluster in .pgdata/ on 127.0.0.1:54329 (reused if running).
 postgres:
 	scripts/test_postgres.sh
+
+## A Java runtime for pyspark (--engine spark, tests/test_spark.py): Debian's headless JRE when
+## root and `java` is missing.
+java:
+	@if command -v java >/dev/null 2>&1; then \
+	  echo "java: $$(java -version 2>&1 | head -1)"; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  echo "java: missing; installing Debian's default-jre-headless:"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -q --no-install-recommends default-jre-headless; \
+	else \
+	  echo "java: missing and not root: the Spark tests will be skipped" \
+	       "(as root: apt-get install -y --no-install-recommends default-jre-headless)"; \
+	fi
 
 ## Debian's Chromium for the HTML report's browser test (tests/test_html_browser.py).
 browser:

@@ -7,7 +7,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -38,7 +38,11 @@ from validator.tabulate import tabulate
 from validator.thresholds import load_thresholds
 from validator.worklist import Worklist
 
+if TYPE_CHECKING:
+    from validator.engine.spark_frame import SparkCounts
+
 Source = str | Path | pd.DataFrame | pa.Table
+ENGINES = ("pandas", "spark")
 ProfileArg = str | Path | Mapping[str, Any] | Profile | None
 
 
@@ -106,11 +110,10 @@ def _from_frame(frame: pd.DataFrame | pa.Table, prof: Profile | None, where: str
     return data, prof, {"format": "dataframe", "sha256": digest, "encoding": None}
 
 
-def _from_path(path: Path, prof: Profile | None, opts: Mapping[str, str | None]
-               ) -> tuple[pd.DataFrame, Profile, dict[str, Any]]:
+def _inspect(path: Path, prof: Profile | None, opts: Mapping[str, str | None]
+             ) -> tuple[io.SourceInfo, Profile]:
+    """Inspect a CSV/TSV/Parquet file and settle the profile against its header."""
     inp = prof.input if prof else profiles.InputOptions()
-    if fhir.detect(path, opts.get("input_format") or inp.format):
-        return _from_fhir(path, prof)
     info = io.inspect_source(
         path,
         fmt=opts.get("input_format") or inp.format,
@@ -129,10 +132,41 @@ def _from_path(path: Path, prof: Profile | None, opts: Mapping[str, str | None]
                         f"{info.suggested_delimiter!r}: pass --delimiter "
                         f"'{info.suggested_delimiter.replace(chr(9), chr(92) + 't')}'")
         raise
-    table = io.read_columns(info, prof.columns())
-    meta = {"format": info.format, "sha256": info.sha256, "encoding": info.encoding,
+    return info, prof
+
+
+def _file_meta(info: io.SourceInfo) -> dict[str, Any]:
+    return {"format": info.format, "sha256": info.sha256, "encoding": info.encoding,
             "size_bytes": info.size_bytes}
-    return _as_strings(table), prof, meta
+
+
+def _from_path(path: Path, prof: Profile | None, opts: Mapping[str, str | None]
+               ) -> tuple[pd.DataFrame, Profile, dict[str, Any]]:
+    inp = prof.input if prof else profiles.InputOptions()
+    if fhir.detect(path, opts.get("input_format") or inp.format):
+        return _from_fhir(path, prof)
+    info, prof = _inspect(path, prof, opts)
+    table = io.read_columns(info, prof.columns())
+    return _as_strings(table), prof, _file_meta(info)
+
+
+def _from_spark(path: Path, prof: Profile | None, opts: Mapping[str, str | None]
+                ) -> tuple[pd.DataFrame, Profile, dict[str, Any], SparkCounts]:
+    """Read with Spark (validator/io/spark.py): the rows stay in Spark for GX's Spark engine;
+    the mapped columns come to the driver for the normalizer's look-ups and the rules."""
+    from validator.engine.spark_frame import SparkCounts
+    from validator.io import spark as spark_io
+
+    inp = prof.input if prof else profiles.InputOptions()
+    if fhir.detect(path, opts.get("input_format") or inp.format):
+        raise UsageError(f"{path}: FHIR input runs on the pandas engine only",
+                         hint="drop --engine spark for FHIR JSON/NDJSON")
+    info, prof = _inspect(path, prof, opts)
+    session = spark_io.session(opts.get("spark_master"))
+    rows = spark_io.read(session, info, prof.columns())
+    frame = _as_strings(spark_io.to_arrow(rows, info, prof.columns()))
+    return frame, prof, {**_file_meta(info), "engine": "spark"}, SparkCounts(
+        session, rows, frame, prof)
 
 
 def _from_postgres(url: str, prof: Profile | None, opts: Mapping[str, str | None]
@@ -164,6 +198,26 @@ def _from_fhir(path: Path, prof: Profile | None
     fin = fhir.read(path)
     return _as_strings(fin.patients), fhir.profile_for(prof, fin, path), {**fin.meta,
                                                                           "_fhir": fin}
+
+
+def _read(source: Source, prof: Profile | None, opts: Mapping[str, str | None], engine: str
+          ) -> tuple[pd.DataFrame, Profile, dict[str, Any], SparkCounts | None]:
+    """The mapped columns as strings, the settled profile, source metadata and, for the Spark
+    engine, its GX counter."""
+    if engine == "spark":
+        if not isinstance(source, str | Path) or io.is_database_url(source):
+            raise UsageError("engine='spark' reads a CSV, TSV or Parquet file path",
+                             hint="validate DataFrames and postgresql:// sources with the "
+                                  "pandas engine")
+        return _from_spark(Path(source), prof, opts)
+    if isinstance(source, pd.DataFrame | pa.Table):
+        return (*_from_frame(source, prof, where="DataFrame",
+                             stratify_by=opts.get("stratify_by")), None)
+    if io.is_database_url(source):
+        return (*_from_postgres(str(source), prof, opts), None)
+    if isinstance(source, str | Path):
+        return (*_from_path(Path(source), prof, opts), None)
+    raise UsageError(f"source must be a path or a DataFrame, not {type(source).__name__}")
 
 
 def _as_of(prof: Profile, data: Normalized, override: dt.date | str | None
@@ -210,6 +264,8 @@ def validate(
     previous_results: str | Path | None = None,
     sql: str | None = None,
     list_unmapped: bool = False,
+    engine: str = "pandas",
+    spark_master: str | None = None,
 ) -> Report:
     """Validate a file (CSV, TSV, Parquet, FHIR JSON/NDJSON) or a DataFrame; return the
     :class:`Report`.
@@ -237,6 +293,9 @@ def validate(
         list_unmapped: list the source values of code fields that are not standard codes
             (code-like values shared by at least five rows) in ``fields.*.unmapped``, to
             write a crosswalk; off by default, when they are only counted (PHI-safe).
+        engine: ``pandas`` (default, embedded) or ``spark``: Spark reads the CSV/TSV/Parquet
+            file and GX's Spark execution engine runs the suites (docs/spark.md).
+        spark_master: with ``engine="spark"``, the master URL (default ``local[*]``).
 
     Raises:
         InputError, ConfigError, UsageError: bad input or configuration (exit code 2).
@@ -257,20 +316,14 @@ def validate(
     extra = _thresholds(thresholds)
     if sql is not None and not io.is_database_url(source):
         raise UsageError("sql= needs a postgresql:// source")
+    if engine not in ENGINES:
+        raise UsageError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+    if spark_master is not None and engine != "spark":
+        raise UsageError("spark_master (--spark-master) needs engine='spark' (--engine spark)")
     with timing.phase("read"):
-        if isinstance(source, pd.DataFrame | pa.Table):
-            frame, prof, meta = _from_frame(source, prof, where="DataFrame",
-                                            stratify_by=stratify_by)
-        elif io.is_database_url(source):
-            frame, prof, meta = _from_postgres(str(source), prof, {
-                "sql": sql, "stratify_by": stratify_by})
-        elif isinstance(source, str | Path):
-            frame, prof, meta = _from_path(Path(source), prof, {
-                "encoding": encoding, "delimiter": delimiter, "input_format": input_format,
-                "stratify_by": stratify_by})
-        else:
-            raise UsageError(
-                f"source must be a path or a DataFrame, not {type(source).__name__}")
+        frame, prof, meta, whole_counts = _read(source, prof, {
+            "encoding": encoding, "delimiter": delimiter, "input_format": input_format,
+            "stratify_by": stratify_by, "sql": sql, "spark_master": spark_master}, engine)
     if extra:
         prof = prof.with_thresholds(extra)
     with timing.phase("normalize"):
@@ -288,7 +341,7 @@ def validate(
                           previous_results))
     if worklist is not None:
         worklist.prepare(ctx)
-    results = runner.run(ctx, checks)
+    results = runner.run(ctx, checks, whole_counts)
     if worklist is not None:
         worklist.collect(ctx, results)
     with timing.phase("summarize"):

@@ -16,7 +16,9 @@ from validator.profile import parse_date
 
 _TOP_KEYS = ("version", "name", "description", "source", "profile", "thresholds", "suites",
              "outputs", "gate", "as_of_date", "dataset", "input", "stratify_by", "worklist",
-             "previous_results", "share_safe", "results_db", "sql", "list_unmapped")
+             "previous_results", "share_safe", "results_db", "sql", "list_unmapped", "engine",
+             "spark_master")
+ENGINES = ("pandas", "spark")
 _OUTPUT_KEYS = ("dir", "formats")
 _GATE_KEYS = ("fail_on",)
 _INPUT_KEYS = ("format", "encoding", "delimiter")
@@ -53,6 +55,10 @@ class Checkpoint:
     sql: str | None = None
     #: ``list_unmapped: true``: list unmapped code-field values in the reports (PHI: opt-in).
     list_unmapped: bool = False
+    #: ``engine: spark`` (docs/spark.md): read and run GX with Spark; default pandas.
+    engine: str = "pandas"
+    #: ``spark_master: spark://host:7077``: the Spark master (default local[*]).
+    spark_master: str | None = None
 
 
 def _check_keys(data: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
@@ -142,7 +148,17 @@ def load(path: str | Path) -> Checkpoint:
         results_db=_text(d.get("results_db"), f"{where}.results_db"),
         sql=_text(d.get("sql"), f"{where}.sql"),
         list_unmapped=_flag(d.get("list_unmapped", False), f"{where}.list_unmapped"),
+        engine=_engine(d.get("engine", "pandas"), d.get("spark_master"), where),
+        spark_master=_text(d.get("spark_master"), f"{where}.spark_master"),
     )
+
+
+def _engine(value: Any, master: Any, where: str) -> str:
+    if value not in ENGINES:
+        raise ConfigError(f"{where}.engine: expected one of {', '.join(ENGINES)}")
+    if master is not None and value != "spark":
+        raise ConfigError(f"{where}.spark_master: needs engine: spark")
+    return str(value)
 
 
 def _flag(value: Any, where: str) -> bool:

@@ -217,6 +217,16 @@ _RESULTS_DB_OPTION = click.option(
          "docs/postgres.md).")
 
 
+def _engine_options(fn: Any) -> Any:
+    fn = click.option("--spark-master", "spark_master", metavar="URL",
+                      help="With --engine spark: the master URL (default local[*], all cores "
+                           "of this machine), e.g. spark://host:7077.")(fn)
+    return click.option("--engine", "engine", type=click.Choice(["pandas", "spark"]),
+                        default=None, help="pandas (default: embedded) or spark: Spark reads "
+                        "the CSV/TSV/Parquet file and GX's Spark engine runs the suites "
+                        "(docs/spark.md).")(fn)
+
+
 _LIST_UNMAPPED_OPTION = click.option(
     "--list-unmapped", "list_unmapped", is_flag=True,
     help="List source values of code fields that are not standard codes (code-like values on "
@@ -261,6 +271,7 @@ _LIST_UNMAPPED_OPTION = click.option(
 @_share_safe_options
 @_worklist_options
 @_LIST_UNMAPPED_OPTION
+@_engine_options
 @click.option("--quiet", "-q", is_flag=True, help="Print only the verdict line.")
 @guarded
 def validate(path: Path, profile: Path | None, out: Path, formats: str, fail_on: str,
@@ -270,7 +281,8 @@ def validate(path: Path, profile: Path | None, out: Path, formats: str, fail_on:
              worklist: Path | None, worklist_raw_keys: bool, worklist_salt: str | None,
              worklist_max_rows: int | None, previous: Path | None = None,
              share_safe: bool = False, min_cell: int | None = None, sql: str | None = None,
-             results_db: str | None = None, list_unmapped: bool = False) -> None:
+             results_db: str | None = None, list_unmapped: bool = False,
+             engine: str | None = None, spark_master: str | None = None) -> None:
     """Validate PATH (CSV, TSV, Parquet, or a postgresql://host/db?table=schema.name URL)
     and write reports to --out.
 
@@ -289,7 +301,8 @@ def validate(path: Path, profile: Path | None, out: Path, formats: str, fail_on:
                     worklist=_worklist_arg(worklist, worklist_raw_keys, worklist_salt,
                                            worklist_max_rows), previous_results=previous,
                     share_safe_min_cell=_share_safe_arg(share_safe, min_cell),
-                    results_db=results_db, sql=sql, list_unmapped=list_unmapped)
+                    results_db=results_db, sql=sql, list_unmapped=list_unmapped,
+                    engine=engine or "pandas", spark_master=spark_master)
 
 
 @main.command(epilog=EXIT_CODES_HELP)
@@ -302,12 +315,14 @@ def validate(path: Path, profile: Path | None, out: Path, formats: str, fail_on:
 @_share_safe_options
 @_worklist_options
 @_LIST_UNMAPPED_OPTION
+@_engine_options
 @guarded
 def run(checkpoint: Path, quiet: bool, worklist: Path | None, worklist_raw_keys: bool,
         worklist_salt: str | None, worklist_max_rows: int | None,
         previous: Path | None = None, share_safe: bool = False,
         min_cell: int | None = None, results_db: str | None = None,
-        list_unmapped: bool = False) -> None:
+        list_unmapped: bool = False, engine: str | None = None,
+        spark_master: str | None = None) -> None:
     """Run a saved CHECKPOINT (YAML: source, profile, suites, thresholds, outputs, gate).
 
     \b
@@ -330,7 +345,8 @@ def run(checkpoint: Path, quiet: bool, worklist: Path | None, worklist_raw_keys:
                     share_safe_min_cell=_share_safe_arg(share_safe, min_cell,
                                                         cp.share_safe_min_cell),
                     results_db=results_db or cp.results_db, sql=cp.sql,
-                    list_unmapped=list_unmapped or cp.list_unmapped)
+                    list_unmapped=list_unmapped or cp.list_unmapped,
+                    engine=engine or cp.engine, spark_master=spark_master or cp.spark_master)
 
 
 COMPARE_EXIT_HELP = """\b

@@ -9,8 +9,9 @@ summed per stratum.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -100,6 +101,12 @@ def _missing_reason(ctx: RuleContext, check: CheckDef) -> tuple[str, bool]:
 
 
 GxIndex = dict[str, dict[str, tuple[str, list[int]]]]
+
+#: Whole-table GX counts from another engine (validator/engine/spark_run.py): called with the
+#: table name ("patient" or "caregiver"), its prepared pandas frame, the columns the
+#: expectations reference, the expectations and their parameters; returns one outcome each.
+WholeCounts = Callable[[str, pd.DataFrame, list[str], list[Mapping[str, Any]],
+                        Mapping[str, Sequence[str]]], list[gx_adapter.GxOutcome]]
 
 
 def _plan(ctx: RuleContext, checks: Mapping[str, CheckDef], tables: Mapping[str, _Table],
@@ -250,16 +257,20 @@ def _dictionary_encoded(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=frame.index)
 
 
-def _run_gx(table: _Table, plans: list[_Plan]) -> None:
-    """GX once on the whole table; every stratum from the grouped pass (validator/engine/
-    masks.py), whose whole-table counts must equal GX's (else the result is an ERROR)."""
+def _run_gx(table: _Table, plans: list[_Plan], whole_counts: WholeCounts | None = None) -> None:
+    """GX once on the whole table (GX's pandas engine, or ``whole_counts``: Spark); every
+    stratum from the grouped pass (validator/engine/masks.py), whose whole-table counts must
+    equal GX's (else the result is an ERROR)."""
     used = sorted({i for p in plans if p.gx and p.table == table.name for i in p.gx})
     expectations = [table.gx[i].expectation for i in used]
     params = {name: parameters.resolve(name)
               for name in parameters.names_in([e["kwargs"] for e in expectations])}
     cols = sorted({c for e in expectations for c in gx_checks.columns_of(e)})
     frame = _dictionary_encoded(table.frame[cols])
-    whole = gx_adapter.validate_subsets(frame, expectations, params, [(None, None)])[None]
+    if whole_counts is not None:
+        whole = whole_counts(table.name, table.frame, cols, expectations, params)
+    else:
+        whole = gx_adapter.validate_subsets(frame, expectations, params, [(None, None)])[None]
     everything = table.strata_rows[None]
     strata = [label for label in table.strata_rows if label is not None]
     groups = table.ctx.strata if strata else None
@@ -280,8 +291,10 @@ def _run_gx(table: _Table, plans: list[_Plan]) -> None:
     table.position = {i: k for k, i in enumerate(used)}
 
 
-def run(ctx: RuleContext, checks: Mapping[str, CheckDef] | None = None) -> list[CheckResult]:
-    """All results: whole input first, then each stratum, in catalogue order."""
+def run(ctx: RuleContext, checks: Mapping[str, CheckDef] | None = None,
+        whole_counts: WholeCounts | None = None) -> list[CheckResult]:
+    """All results: whole input first, then each stratum, in catalogue order. GX runs on
+    pandas unless ``whole_counts`` (another engine's GX counts) is given."""
     checks = checks if checks is not None else catalog.load()
     strata = strata_of(ctx)
     if ctx.n_rows == 0:
@@ -290,7 +303,7 @@ def run(ctx: RuleContext, checks: Mapping[str, CheckDef] | None = None) -> list[
         tables = _tables(ctx, strata)
         plans = _plan(ctx, checks, tables, load_all())
         for table in tables.values():
-            _run_gx(table, plans)
+            _run_gx(table, plans, whole_counts)
     results: list[CheckResult] = []
     with timing.phase("rules"):
         for label, _ in strata:

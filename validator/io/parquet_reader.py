@@ -42,11 +42,11 @@ def read_parquet_table(info: SourceInfo, columns: Sequence[str]) -> pa.Table:
     except Exception:
         raise _corrupt(shown) from None
     table = table.select(list(columns))
-    texts = [_as_text(table.column(i), name, shown) for i, name in enumerate(columns)]
+    texts = [text_column(table.column(i), name, shown) for i, name in enumerate(columns)]
     return pa.table(texts, names=list(columns))
 
 
-def _as_text(column: pa.ChunkedArray, name: str, shown: str) -> pa.ChunkedArray:
+def text_column(column: pa.ChunkedArray, name: str, shown: str) -> pa.ChunkedArray:
     """Cast one column to large_string: 5 -> "5", date32 -> "2010-05-01", timestamps -> ISO."""
     kind = column.type
     try:

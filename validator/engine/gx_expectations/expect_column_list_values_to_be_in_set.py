@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pandas as pd
-from great_expectations.execution_engine import PandasExecutionEngine
+from great_expectations.execution_engine import PandasExecutionEngine, SparkDFExecutionEngine
 from great_expectations.expectations.expectation import ColumnMapExpectation
 from great_expectations.expectations.metadata_types import DataQualityIssues, SupportedDataSources
 from great_expectations.expectations.metrics import (
@@ -14,13 +14,14 @@ from great_expectations.expectations.metrics import (
 )
 from great_expectations.expectations.model_field_types import ValueSetField
 
+from validator.engine.gx_expectations._spark import condition as spark_condition
 from validator.engine.predicates import SEP, list_in_set
 
 EXPECTATION_SHORT_DESCRIPTION = (
     "Expect every item of each delimited multi-value cell to be in a given set."
 )
 DELIMITER_DESCRIPTION = "The delimiter between items of one cell (the normalizer writes '|')."
-SUPPORTED_DATA_SOURCES = [SupportedDataSources.PANDAS.value]
+SUPPORTED_DATA_SOURCES = [SupportedDataSources.PANDAS.value, SupportedDataSources.SPARK.value]
 DATA_QUALITY_ISSUES = [DataQualityIssues.VALIDITY.value]
 
 
@@ -34,6 +35,11 @@ class ColumnListValuesInSet(ColumnMapMetricProvider):
     def _pandas(cls, column: pd.Series, value_set: list, delimiter: str = SEP,
                 **kwargs: object) -> pd.Series:
         return list_in_set(column, value_set, delimiter)
+
+    @column_condition_partial(engine=SparkDFExecutionEngine)
+    def _spark(cls, column: Any, value_set: list, delimiter: str = SEP, **kwargs: Any) -> Any:
+        return spark_condition(column, list_in_set, kwargs, value_set=value_set,
+                               delimiter=delimiter)
 
 
 class ExpectColumnListValuesToBeInSet(ColumnMapExpectation):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pandas as pd
-from great_expectations.execution_engine import PandasExecutionEngine
+from great_expectations.execution_engine import PandasExecutionEngine, SparkDFExecutionEngine
 from great_expectations.expectations.expectation import ColumnMapExpectation
 from great_expectations.expectations.metadata_types import DataQualityIssues, SupportedDataSources
 from great_expectations.expectations.metrics import (
@@ -13,13 +13,14 @@ from great_expectations.expectations.metrics import (
     column_condition_partial,
 )
 
+from validator.engine.gx_expectations._spark import condition as spark_condition
 from validator.engine.predicates import SEP, list_valid_bcp47
 
 EXPECTATION_SHORT_DESCRIPTION = (
     "Expect every item to be a valid BCP 47 language tag: well formed (RFC 5646) and every "
     "subtag registered in the IANA Language Subtag Registry."
 )
-SUPPORTED_DATA_SOURCES = [SupportedDataSources.PANDAS.value]
+SUPPORTED_DATA_SOURCES = [SupportedDataSources.PANDAS.value, SupportedDataSources.SPARK.value]
 DATA_QUALITY_ISSUES = [DataQualityIssues.VALIDITY.value]
 
 
@@ -32,6 +33,10 @@ class ColumnListValuesValidBcp47(ColumnMapMetricProvider):
     @column_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column: pd.Series, delimiter: str = SEP, **kwargs: object) -> pd.Series:
         return list_valid_bcp47(column, delimiter)
+
+    @column_condition_partial(engine=SparkDFExecutionEngine)
+    def _spark(cls, column: Any, delimiter: str = SEP, **kwargs: Any) -> Any:
+        return spark_condition(column, list_valid_bcp47, kwargs, delimiter=delimiter)
 
 
 class ExpectColumnListValuesToBeValidBcp47(ColumnMapExpectation):

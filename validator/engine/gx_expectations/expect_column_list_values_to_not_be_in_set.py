@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pandas as pd
-from great_expectations.execution_engine import PandasExecutionEngine
+from great_expectations.execution_engine import PandasExecutionEngine, SparkDFExecutionEngine
 from great_expectations.expectations.expectation import ColumnMapExpectation
 from great_expectations.expectations.metadata_types import DataQualityIssues, SupportedDataSources
 from great_expectations.expectations.metrics import (
@@ -14,6 +14,7 @@ from great_expectations.expectations.metrics import (
 )
 from great_expectations.expectations.model_field_types import ValueSetField
 
+from validator.engine.gx_expectations._spark import condition as spark_condition
 from validator.engine.predicates import SEP, list_not_in_set
 
 EXPECTATION_SHORT_DESCRIPTION = (
@@ -23,7 +24,7 @@ PATTERN_DESCRIPTION = (
     "Optional regular expression (case-insensitive); items matching it are also forbidden, "
     "e.g. free text naming Hispanic origin in a race field."
 )
-SUPPORTED_DATA_SOURCES = [SupportedDataSources.PANDAS.value]
+SUPPORTED_DATA_SOURCES = [SupportedDataSources.PANDAS.value, SupportedDataSources.SPARK.value]
 DATA_QUALITY_ISSUES = [DataQualityIssues.VALIDITY.value]
 
 
@@ -37,6 +38,12 @@ class ColumnListValuesNotInSet(ColumnMapMetricProvider):
     def _pandas(cls, column: pd.Series, value_set: list, delimiter: str = SEP,
                 pattern: str | None = None, **kwargs: object) -> pd.Series:
         return list_not_in_set(column, value_set, delimiter, pattern)
+
+    @column_condition_partial(engine=SparkDFExecutionEngine)
+    def _spark(cls, column: Any, value_set: list, delimiter: str = SEP,
+               pattern: str | None = None, **kwargs: Any) -> Any:
+        return spark_condition(column, list_not_in_set, kwargs, value_set=value_set,
+                               delimiter=delimiter, pattern=pattern)
 
 
 class ExpectColumnListValuesToNotBeInSet(ColumnMapExpectation):

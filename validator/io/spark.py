@@ -1,0 +1,200 @@
+"""Spark source (``--engine spark``): a SparkSession, and Parquet/CSV read by Spark itself.
+
+The session runs in local mode (``local[*]``) unless a master URL is given. It is quiet and
+closed to the network: the UI is off, the driver binds to 127.0.0.1 in local mode, and Spark's
+log4j output is switched off (executor errors may quote a malformed record). pyspark is
+imported only here, and only for ``--engine spark``.
+
+The file is inspected on the driver first (validator.io.inspect_source: format, encoding,
+delimiter, header, checksum, every bad-input check of the embedded engine), then read by Spark
+with that dialect, CSV cells as text with no null conversion, Parquet columns in their own
+type, only the mapped columns.
+Spark errors never reach the user verbatim: they may quote a record.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+from validator._resources import data_dir
+from validator.errors import InputError, UsageError
+
+if TYPE_CHECKING:
+    from validator.io import SourceInfo
+
+__all__ = ["DEFAULT_MASTER", "read", "session", "to_arrow"]
+
+DEFAULT_MASTER = "local[*]"
+#: Driver heap for local mode (Spark's default, 1 GiB, is too small to hand 10M rows to Arrow);
+#: override with the environment variable REAL_VALIDATOR_SPARK_DRIVER_MEMORY.
+DRIVER_MEMORY = "4g"
+#: Python's str.isspace() characters, for trimming identifiers as the embedded engine does.
+WHITESPACE = ("\\t\\n\\x0B\\f\\r\\x1C-\\x1F \\x{85}\\x{A0}\\x{1680}\\x{2000}-\\x{200A}"
+              "\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}")
+_NO_NULL = "\u0000real-validator:no-null\u0000"  # a null marker no cell holds
+
+
+@contextmanager
+def quiet() -> Iterator[None]:
+    """pyspark warns that it does not yet fully support pandas 3; nothing here relies on the
+    parts it means (pandas-on-Spark), so the warning is silenced for pyspark calls."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=FutureWarning, module=r"pyspark\..*")
+        warnings.filterwarnings("ignore", category=UserWarning, module=r"pyspark\..*")
+        yield
+
+
+@contextmanager
+def _jvm_stderr_closed() -> Iterator[None]:
+    """Start the JVM with stderr on /dev/null: it prints start-up notices (e.g. "Using
+    incubator modules") outside log4j. Python's own stderr is restored at once."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def _import() -> Any:
+    try:
+        with quiet():
+            import pyspark.sql as sql
+    except ImportError:
+        raise UsageError(
+            "--engine spark needs pyspark, which is not installed",
+            hint="pip install 'real-validator[spark]' (and a Java 17+ runtime)") from None
+    return sql
+
+
+def session(master: str | None = None) -> Any:
+    """The SparkSession for ``master`` (default local[*]); created once per process."""
+    sql = _import()
+    master = master or DEFAULT_MASTER
+    active = sql.SparkSession.getActiveSession()
+    if active is not None:
+        if active.sparkContext.master != master:
+            raise UsageError(
+                f"a Spark session for {active.sparkContext.master} is already running in this "
+                f"process; cannot start one for {master}",
+                hint="use one Spark master per process")
+        return active
+    local = master.startswith("local")
+    if local:
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    log4j = data_dir().joinpath("spark-log4j2.properties")
+    builder = (
+        sql.SparkSession.builder.master(master).appName("real-validator")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .config("spark.sql.caseSensitive", "true")
+        .config("spark.sql.legacy.javaCharsets", "true")  # cp1252 and other Java charsets
+        .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{log4j}")
+        .config("spark.executor.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{log4j}")
+    )
+    if local:
+        builder = (builder.config("spark.driver.host", "127.0.0.1")
+                   .config("spark.driver.bindAddress", "127.0.0.1")
+                   .config("spark.sql.shuffle.partitions", str(2 * (os.cpu_count() or 2)))
+                   .config("spark.driver.memory", os.environ.get(
+                       "REAL_VALIDATOR_SPARK_DRIVER_MEMORY", DRIVER_MEMORY)))
+    try:
+        with quiet(), _jvm_stderr_closed():
+            spark = builder.getOrCreate()
+    except Exception as exc:  # Java missing, master unreachable: the message names neither data
+        raise InputError(
+            f"cannot start Spark (master {master}): {type(exc).__name__}",
+            hint="check that Java 17+ is installed (java -version) and the master URL is "
+                 "reachable") from None
+    spark.sparkContext.setLogLevel("OFF")
+    return spark
+
+
+def _quoted(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
+def read(spark: Any, info: SourceInfo, columns: Sequence[str]) -> Any:
+    """The inspected file as a Spark DataFrame of ``columns``, every cell a string."""
+    from pyspark.sql import functions as F
+
+    path = str(info.path.resolve())
+    try:
+        with quiet():
+            if info.format == "parquet":
+                frame = spark.read.parquet(path)
+            else:
+                frame = (spark.read.option("header", "true").option("inferSchema", "false")
+                         .option("sep", info.delimiter or ",")
+                         .option("encoding", _spark_encoding(info.encoding))
+                         .option("quote", '"').option("escape", '"')
+                         .option("multiLine", "true").option("mode", "FAILFAST")
+                         .option("nullValue", _NO_NULL).option("emptyValue", "")
+                         .option("ignoreLeadingWhiteSpace", "false")
+                         .option("ignoreTrailingWhiteSpace", "false")
+                         .option("enforceSchema", "false")
+                         .csv(path))
+            if info.format != "parquet" and frame.columns and info.columns:
+                # Spark keeps a UTF-8 BOM or renames nothing else: use the inspected header
+                frame = frame.toDF(*info.columns) if len(frame.columns) == len(
+                    info.columns) else frame
+            # Parquet columns keep their type: the driver turns them into text exactly as the
+            # embedded reader does (validator/io/parquet_reader.py), e.g. 1.0 -> "1"
+            frame = frame.select([F.col(_quoted(c)).alias(c) for c in columns])
+    except Exception as exc:
+        raise InputError(f"{info.path}: Spark could not read the file as {info.format} "
+                         f"({type(exc).__name__}; details withheld: they may quote data)",
+                         hint="check the file with --engine pandas, which names the bad row"
+                         ) from None
+    return frame
+
+
+def _spark_encoding(codec: str | None) -> str:
+    return {None: "UTF-8", "utf-8": "UTF-8", "utf-8-sig": "UTF-8", "cp1252": "windows-1252",
+            "utf-16": "UTF-16", "utf-32": "UTF-32"}.get(codec, codec or "UTF-8")
+
+
+def to_arrow(frame: Any, info: SourceInfo, columns: Sequence[str]) -> pa.Table:
+    """Collect a Spark DataFrame of strings to the driver as an Arrow table (large_string).
+
+    When Spark rejects the rows (ragged rows, an unterminated quote), the embedded reader
+    reads the file to name the bad row in the message; Spark's own message is withheld."""
+    try:
+        with quiet():
+            table = frame.toArrow()
+    except Exception as exc:
+        if info.format != "parquet":
+            from validator.io import read_columns
+
+            read_columns(info, columns)  # raises the embedded reader's precise InputError
+        raise InputError(f"{info.path}: Spark could not read the rows ({type(exc).__name__}; "
+                         "details withheld: they may quote data)",
+                         hint="check the file with --engine pandas, which names the bad row"
+                         ) from None
+    return as_text(table, str(info.path))
+
+
+def as_text(table: pa.Table, shown: str) -> pa.Table:
+    """Every column as large_string, cast as the embedded Parquet reader casts."""
+    from validator.io.parquet_reader import text_column
+
+    return pa.table([text_column(table.column(i), name, shown)
+                     for i, name in enumerate(table.column_names)], names=table.column_names)
+
+
+#: Spark types whose cast to string is the text the embedded engine reads.
+SAME_TEXT = ("string", "int", "bigint", "smallint", "tinyint", "boolean", "date")
