@@ -1,0 +1,110 @@
+"""Benchmark: --engine spark (local mode) against the embedded pandas engine, same file.
+
+Usage (pyspark and a Java 17+ runtime, as `make dev` and `make java` install):
+
+    .venv/bin/python benchmarks/bench_spark.py [--rows 1000000] [--format parquet|csv]
+                                               [--master local[*]] [--repeat 2]
+
+The extract is benchmarks/generate.py's synthetic canonical table (cached in benchmarks/data/).
+Each measurement runs in a fresh process (Spark's start-up is part of the cost a CLI run pays)
+and validates through the Python API with ``validator.timing.record()``: total seconds, the
+phases, the peak RSS of the Python process and, for Spark, of the JVM (its child process). The
+best of --repeat runs is printed as a markdown table (docs/spark.md quotes it), after checking
+that both engines gave identical numerators and denominators for every check.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT))
+
+
+def _one(source: str, engine: str, master: str) -> None:
+    from validator import timing
+    from validator.api import validate
+
+    t0 = time.perf_counter()
+    with timing.record() as phases:
+        report = validate(source, as_of_date="2026-11-01", engine=engine,
+                          spark_master=master if engine == "spark" else None)
+    total = time.perf_counter() - t0
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    jvm_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    if engine == "spark":  # the JVM is still running: ask the OS for its high-water mark
+        jvm_mb = max(jvm_mb, _jvm_peak_mb())
+    print(json.dumps({"total": total, "phases": phases, "peak_mb": peak_mb, "jvm_mb": jvm_mb,
+                      "rows": report.dataset["rows"],
+                      "checks": {(r.check_id + (r.field or "")): [r.numerator, r.denominator]
+                                 for r in report.results if r.stratum is None}}))
+
+
+def _jvm_peak_mb() -> float:
+    """VmHWM of the JVM child of this process (Linux /proc), in MiB; 0 when not found."""
+    import os
+
+    me = str(os.getpid())
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
+        if fields.get("PPid", "").strip() == me and "java" in fields.get("Name", ""):
+            return int(fields.get("VmHWM", "0 kB").split()[0]) / 1024
+    return 0.0
+
+
+def _measure(source: str, engine: str, master: str, repeat: int) -> dict:
+    best = None
+    for _ in range(repeat):
+        proc = subprocess.run([sys.executable, __file__, "--one", source, "--engine", engine,
+                               "--master", master], capture_output=True, text=True, check=True)
+        result = json.loads(proc.stdout.strip().splitlines()[-1])
+        if best is None or result["total"] < best["total"]:
+            best = result
+    assert best is not None
+    return best
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--format", choices=["parquet", "csv"], default="parquet")
+    ap.add_argument("--master", default="local[*]")
+    ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--engine", default="pandas")
+    ap.add_argument("--one")
+    args = ap.parse_args()
+    if args.one:
+        _one(args.one, args.engine, args.master)
+        return
+    import generate
+
+    path = generate.generate(args.rows, args.format, ROOT / "benchmarks" / "data")
+    pandas = _measure(str(path), "pandas", args.master, args.repeat)
+    spark = _measure(str(path), "spark", args.master, args.repeat)
+    assert pandas["checks"] == spark["checks"], "Spark and pandas disagree"
+    print(f"{args.rows:,} rows of {args.format}, best of {args.repeat}, fresh process each "
+          f"(identical numerators and denominators for every check):\n")
+    print("| engine | total s | read s | normalize s | GX s | rules s | Python peak RSS MB "
+          "| JVM peak RSS MB |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for name, r in (("pandas (embedded)", pandas), (f"spark ({args.master})", spark)):
+        p = r["phases"]
+        jvm = f"{r['jvm_mb']:.0f}" if name.startswith("spark") else "-"
+        print(f"| {name} | {r['total']:.1f} | {p.get('read', 0):.1f} | "
+              f"{p.get('normalize', 0):.1f} | {p.get('gx', 0):.1f} | {p.get('rules', 0):.1f} "
+              f"| {r['peak_mb']:.0f} | {jvm} |")
+
+
+if __name__ == "__main__":
+    main()
