@@ -30,7 +30,7 @@ from validator.engine.measures import RuleContext
 from validator.errors import InputError, UsageError
 from validator.io import fhir
 from validator.judge import gate
-from validator.normalize import Normalized, normalize
+from validator.normalize import Normalized, dictionary_encoded, normalize
 from validator.profile import Profile, ThresholdOverride
 from validator.results import Report, Severity
 from validator.summary import field_strata, field_summaries
@@ -324,6 +324,7 @@ def validate(
         frame, prof, meta, whole_counts = _read(source, prof, {
             "encoding": encoding, "delimiter": delimiter, "input_format": input_format,
             "stratify_by": stratify_by, "sql": sql, "spark_master": spark_master}, engine)
+        frame = dictionary_encoded(frame)  # the columns stay alive all run: keep them small
     if extra:
         prof = prof.with_thresholds(extra)
     with timing.phase("normalize"):

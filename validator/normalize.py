@@ -27,6 +27,7 @@ from validator.systems import TRANSLATIONS, canonical_system
 
 STRING = pd.ArrowDtype(pa.large_string())
 SEP = "|"
+BLANK_STRATUM = "(blank)"  # label of the rows whose stratum field is blank
 
 #: Code systems whose valid values have a canonical spelling the normalizer rewrites to
 #: (the rewrite is counted per field, so conformance rules can report pre-normalization counts).
@@ -177,6 +178,13 @@ class Normalized:
     def get(self, name: str) -> NormalizedField | None:
         """The normalized field, or None when it is not mapped."""
         return self.fields.get(name)
+
+    def stratum_codes(self, name: str) -> tuple[np.ndarray, list[str]]:
+        """Per-row code of the stratum field ``name`` and its labels, sorted as text, with
+        blank rows labelled :data:`BLANK_STRATUM` (the runner, rules and tabulation agree)."""
+        values = self.frame[name].astype(STRING).fillna(BLANK_STRATUM)
+        codes, labels = pd.factorize(values, sort=True)
+        return np.asarray(codes, dtype=np.intp), [str(x) for x in labels]
 
 
 # ----------------------------------------------------------------------------- value parsing
@@ -444,11 +452,37 @@ def _normalize_id(raw: pd.Series, spec: FieldSpec) -> NormalizedField:
 
 
 def _joined(nf: NormalizedField, attr: str) -> pd.Series:
-    per_unique = pa.array([SEP.join(getattr(u, attr)) or None for u in nf.uniques],
-                          type=STRING.pyarrow_dtype)
-    # one Arrow take per field instead of a million Python strings (codes index the uniques)
-    values = per_unique.take(pa.array(nf.codes, type=pa.int64()))
-    return pd.Series(pd.arrays.ArrowExtensionArray(values), index=nf.raw.index)
+    """The per-row '|'-joined ``attr`` of each row's distinct value, as a categorical: one
+    small integer per row instead of a string (the frame GX checks is categorical anyway;
+    docs/benchmarks.md)."""
+    per_unique = [SEP.join(getattr(u, attr)) or None for u in nf.uniques]
+    cat_codes, categories = pd.factorize(pd.Series(per_unique, dtype=object),
+                                         use_na_sentinel=True)
+    # pandas stores the codes in the smallest integer type that holds them (int8 here)
+    return pd.Series(pd.Categorical.from_codes(
+        cat_codes[nf.codes], pd.Index(np.asarray(categories, dtype=object), dtype=object)),
+        index=nf.raw.index)
+
+
+def dictionary_encoded(frame: pd.DataFrame) -> pd.DataFrame:
+    """String columns with few distinct values as pandas categoricals: one small integer per
+    row instead of a string. Used on the columns as read (they stay alive for the whole run)
+    and on the frame GX checks (GX filters it once per expectation, ``df[mask]``, and taking
+    integer codes is far cheaper than copying strings; docs/benchmarks.md). Near-unique
+    columns (ids) stay as they are."""
+    out = {}
+    for name in frame.columns:
+        col = frame[name]
+        if isinstance(col.dtype, pd.ArrowDtype) and pa.types.is_large_string(
+                col.dtype.pyarrow_dtype) and col.iloc[:10_000].nunique() <= 1000:
+            # (a look at the first rows skips hashing near-unique columns: ids, keys)
+            codes, uniques = pd.factorize(col, use_na_sentinel=True)
+            if len(uniques) <= max(1000, len(col) // 10):
+                col = pd.Series(pd.Categorical.from_codes(
+                    codes, pd.Index(uniques.to_numpy(dtype=object), dtype=object)),
+                    index=col.index, name=name)
+        out[name] = col
+    return pd.DataFrame(out, index=frame.index)
 
 
 def normalize(frame: pd.DataFrame, profile: Profile) -> Normalized:

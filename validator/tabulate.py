@@ -53,7 +53,6 @@ MORE_THAN_ONE_RACE = "more_than_one_race"
 MULTIRACIAL = "multiracial_multiethnic"
 UNCLASSIFIED = "unclassified"
 HISPANIC_WITH_RACE = "hispanic_and_one_or_more_races"
-BLANK_STRATUM = "(blank)"
 
 RACE_1997 = (*cdcrec.OMB_RACE, cdcrec.OTHER_RACE)
 LABELS_1997 = {
@@ -227,8 +226,8 @@ def _strata(data: Normalized, profile: Profile) -> list[tuple[str | None, np.nda
     name = profile.stratum
     if not name or name not in data.fields:
         return out
-    codes, labels = pd.factorize(data.frame[name].fillna(BLANK_STRATUM), sort=True)
-    return out + [(str(label), codes == i) for i, label in enumerate(labels)]
+    codes, labels = data.stratum_codes(name)
+    return out + [(label, codes == i) for i, label in enumerate(labels)]
 
 
 def _combinations(fields: Sequence[NormalizedField]) -> tuple[np.ndarray, np.ndarray]:

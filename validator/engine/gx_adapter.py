@@ -10,6 +10,7 @@ built.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
@@ -116,6 +117,23 @@ def _context(gx: Any, expectations: Sequence[Mapping[str, Any]]) -> tuple[Any, A
     return ctx, ctx.suites.add(gx.ExpectationSuite(name="run", expectations=indexed))
 
 
+#: Rows from which a GX call is followed by a garbage collection (~75 ms): below it, what the
+#: collection frees is not worth its time.
+COLLECT_ROWS = 200_000
+
+
+def _release(rows: int) -> None:
+    """GX keeps the last context in a module-level project manager, and with it the batch's
+    frame and the metrics computed on it (index arrays of every filtered domain): hundreds of
+    MB per million rows, alive for the rest of the run. Dropped here (docs/benchmarks.md);
+    GX's objects hold each other in cycles, so large frames are collected at once."""
+    from great_expectations.data_context.data_context.context_factory import project_manager
+
+    project_manager.set_project(None)
+    if rows >= COLLECT_ROWS:
+        gc.collect()
+
+
 def _run(batch: Any, suite: Any, parameters: Mapping[str, Sequence[str]],
          n: int) -> list[GxOutcome]:
     res = batch.validate(suite, result_format=RESULT_FORMAT,
@@ -139,16 +157,28 @@ def validate_subsets(
     """
     if not expectations:
         return {label: [] for label, _ in subsets}
+    return _validate_group(frame, expectations, parameters, subsets)
+
+
+def _validate_group(
+    frame: pd.DataFrame,
+    expectations: Sequence[Mapping[str, Any]],
+    parameters: Mapping[str, Sequence[str]],
+    subsets: Sequence[tuple[str | None, Any]],
+) -> dict[str | None, list[GxOutcome]]:
     gx = _import_gx()
     with _quiet():
         ctx, suite = _context(gx, expectations)
         asset = ctx.data_sources.add_pandas(name="input").add_dataframe_asset(name="rows")
         batch_def = asset.add_batch_definition_whole_dataframe(name="all")
         out: dict[str | None, list[GxOutcome]] = {}
-        for label, mask in subsets:
-            sub = frame if mask is None else frame[mask]
-            batch = batch_def.get_batch(batch_parameters={"dataframe": sub})
-            out[label] = _run(batch, suite, parameters, len(expectations))
+        try:
+            for label, mask in subsets:
+                sub = frame if mask is None else frame[mask]
+                batch = batch_def.get_batch(batch_parameters={"dataframe": sub})
+                out[label] = _run(batch, suite, parameters, len(expectations))
+        finally:
+            _release(len(frame))
     return out
 
 
@@ -167,4 +197,7 @@ def validate_spark(
         asset = ctx.data_sources.add_spark(name="input").add_dataframe_asset(name="rows")
         batch = asset.add_batch_definition_whole_dataframe(name="all").get_batch(
             batch_parameters={"dataframe": frame})
-        return _run(batch, suite, parameters, len(expectations))
+        try:
+            return _run(batch, suite, parameters, len(expectations))
+        finally:
+            _release(COLLECT_ROWS)

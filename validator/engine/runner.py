@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from validator import catalog, sogi, timing
 from validator.catalog import CheckDef
@@ -30,6 +29,7 @@ from validator.engine.measures import (
 from validator.engine.rules import RuleSpec, load_all
 from validator.fields import SOGI_POLICY_FIELDS, required_groups
 from validator.judge import Thresholds, error, failed, judge, not_applicable, thresholds_for
+from validator.normalize import dictionary_encoded
 from validator.results import CheckResult, Measure
 
 EMPTY_REASON = "input has 0 rows"
@@ -74,11 +74,10 @@ def strata_of(ctx: RuleContext) -> list[tuple[str | None, np.ndarray | None]]:
     name = ctx.profile.stratum
     if not name or name not in ctx.data.fields:
         return out
-    values = ctx.data.frame[name].fillna("(blank)")
-    codes, labels = pd.factorize(values, sort=True)
+    codes, labels = ctx.data.stratum_codes(name)
     ctx.strata = codes
     for i, label in enumerate(labels):
-        out.append((str(label), codes == i))
+        out.append((label, codes == i))
     return out
 
 
@@ -237,24 +236,22 @@ def _tables(ctx: RuleContext, strata: list[tuple[str | None, np.ndarray | None]]
     return out
 
 
-def _dictionary_encoded(frame: pd.DataFrame) -> pd.DataFrame:
-    """String columns with few distinct values as pandas categoricals: GX filters the whole
-    frame once per expectation (``df[mask]``), and taking integer codes is far cheaper than
-    copying a million strings each time (docs/benchmarks.md). Near-unique columns (ids) stay
-    as they are."""
-    out = {}
-    for name in frame.columns:
-        col = frame[name]
-        if isinstance(col.dtype, pd.ArrowDtype) and pa.types.is_large_string(
-                col.dtype.pyarrow_dtype) and col.iloc[:10_000].nunique() <= 1000:
-            # (a look at the first rows skips hashing near-unique columns: ids, keys)
-            codes, uniques = pd.factorize(col, use_na_sentinel=True)
-            if len(uniques) <= max(1000, len(col) // 10):
-                col = pd.Series(pd.Categorical.from_codes(
-                    codes, pd.Index(uniques.to_numpy(dtype=object), dtype=object)),
-                    index=col.index, name=name)
-        out[name] = col
-    return pd.DataFrame(out, index=frame.index)
+def _gx_by_columns(frame: pd.DataFrame, expectations: list[Mapping[str, Any]],
+                   params: Mapping[str, Sequence[str]]) -> list[gx_adapter.GxOutcome]:
+    """GX's whole-table outcomes, one GX call per set of columns the expectations read, each
+    on a frame of just those columns: GX copies the whole frame for every expectation's
+    domain (``df[df[col].notnull()]``), so a frame of 1-2 columns instead of all of them cuts
+    its time and peak memory (docs/benchmarks.md)."""
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for k, e in enumerate(expectations):
+        groups.setdefault(tuple(sorted(gx_checks.columns_of(e))), []).append(k)
+    whole: list[gx_adapter.GxOutcome | None] = [None] * len(expectations)
+    for cols, members in groups.items():
+        outcomes = gx_adapter.validate_subsets(frame[list(cols)], [
+            expectations[k] for k in members], params, [(None, None)])[None]
+        for k, outcome in zip(members, outcomes, strict=True):
+            whole[k] = outcome
+    return [o for o in whole if o is not None]
 
 
 def _run_gx(table: _Table, plans: list[_Plan], whole_counts: WholeCounts | None = None) -> None:
@@ -266,11 +263,11 @@ def _run_gx(table: _Table, plans: list[_Plan], whole_counts: WholeCounts | None 
     params = {name: parameters.resolve(name)
               for name in parameters.names_in([e["kwargs"] for e in expectations])}
     cols = sorted({c for e in expectations for c in gx_checks.columns_of(e)})
-    frame = _dictionary_encoded(table.frame[cols])
+    frame = dictionary_encoded(table.frame[cols])
     if whole_counts is not None:
         whole = whole_counts(table.name, table.frame, cols, expectations, params)
     else:
-        whole = gx_adapter.validate_subsets(frame, expectations, params, [(None, None)])[None]
+        whole = _gx_by_columns(frame, expectations, params)
     everything = table.strata_rows[None]
     strata = [label for label in table.strata_rows if label is not None]
     groups = table.ctx.strata if strata else None
@@ -304,16 +301,20 @@ def run(ctx: RuleContext, checks: Mapping[str, CheckDef] | None = None,
         plans = _plan(ctx, checks, tables, load_all())
         for table in tables.values():
             _run_gx(table, plans, whole_counts)
-    results: list[CheckResult] = []
+    by_label: dict[str | None, list[CheckResult]] = {label: [] for label, _ in strata}
     with timing.phase("rules"):
-        for label, _ in strata:
-            for plan in plans:
-                t = tables[plan.table]
-                results.append(_result(t.ctx, plan, label, t.strata_rows[label],
-                                       t.outcomes[label], t.position, t.gx))
+        for plan in plans:
+            t = tables[plan.table]
+            for label, _ in strata:
+                by_label[label].append(_result(t.ctx, plan, label, t.strata_rows[label],
+                                               t.outcomes[label], t.position, t.gx))
+            if ctx.violations is None:
+                # a rule's row masks serve every stratum of its plan, then nothing else:
+                # freed at once, so they are not all alive together (docs/benchmarks.md)
+                t.ctx.cache.pop(("rule", plan.check.check_id, plan.field), None)
         if ctx.violations is not None:
             _keep_violations(ctx, plans, tables)
-    return results
+    return [r for label, _ in strata for r in by_label[label]]
 
 
 def _violating(m: masks.ExpectationMasks, count: str) -> np.ndarray:

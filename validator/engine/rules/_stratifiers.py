@@ -23,7 +23,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
 from validator import ages, tokens
 from validator.engine.measures import NotApplicable, RuleContext
@@ -175,8 +174,7 @@ def site_codes(ctx: RuleContext) -> tuple[np.ndarray, list[str]] | None:
     name = ctx.profile.stratum
     if not name or name not in ctx.data.fields:
         return None
-    codes, labels = pd.factorize(ctx.data.frame[name].fillna("(blank)"), sort=True)
-    return np.asarray(codes, dtype=np.intp), [str(x) for x in labels]
+    return ctx.data.stratum_codes(name)
 
 
 def language_groups(ctx: RuleContext) -> tuple[Groups, str] | None:
