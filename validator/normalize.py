@@ -174,6 +174,8 @@ class Normalized:
     fields: dict[str, NormalizedField] = field(default_factory=dict)
     caregivers: Any = None  # validator.caregivers.CaregiverTable when caregivers are mapped
     fhir: Any = None  # validator.io.fhir.Findings for FHIR input (structural findings per row)
+    #: Per-row codes computed once for the many rules that group by them (stratum, patient).
+    _codes: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def get(self, name: str) -> NormalizedField | None:
         """The normalized field, or None when it is not mapped."""
@@ -182,9 +184,24 @@ class Normalized:
     def stratum_codes(self, name: str) -> tuple[np.ndarray, list[str]]:
         """Per-row code of the stratum field ``name`` and its labels, sorted as text, with
         blank rows labelled :data:`BLANK_STRATUM` (the runner, rules and tabulation agree)."""
-        values = self.frame[name].astype(STRING).fillna(BLANK_STRATUM)
-        codes, labels = pd.factorize(values, sort=True)
-        return np.asarray(codes, dtype=np.intp), [str(x) for x in labels]
+        key = f"stratum:{name}"
+        if key not in self._codes:
+            values = self.frame[name].astype(STRING).fillna(BLANK_STRATUM)
+            codes, labels = pd.factorize(values, sort=True)
+            codes = np.asarray(codes, dtype=np.intp)
+            codes.flags.writeable = False  # shared by every caller
+            self._codes[key] = (codes, [str(x) for x in labels])
+        codes, labels = self._codes[key]
+        return codes, list(labels)
+
+    def patient_codes(self) -> np.ndarray:
+        """Per-row code of the ``patient_id`` value (-1 where it is blank), as
+        ``pd.factorize``; computed once. The caller must have checked that it is mapped."""
+        if "patient" not in self._codes:
+            codes = pd.factorize(self.frame["patient_id"])[0]
+            codes.flags.writeable = False  # shared by every caller
+            self._codes["patient"] = codes
+        return self._codes["patient"]
 
 
 # ----------------------------------------------------------------------------- value parsing

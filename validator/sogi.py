@@ -35,7 +35,7 @@ import pandas as pd
 from validator import valuesets
 from validator._resources import data_dir
 from validator.fields import SOGI_FIELDS
-from validator.normalize import SEP, STRING, Normalized, Unique
+from validator.normalize import SEP, Normalized, Unique
 
 if TYPE_CHECKING:
     from validator.profile import Profile
@@ -124,10 +124,12 @@ def valueset_columns(data: Normalized, profile: Profile) -> dict[str, pd.Series]
         name = valueset_name(profile, field)
         if nf is None or name is None:
             continue
-        per_unique = np.array([SEP.join(checked_items(u)) or None for u in nf.uniques],
-                              dtype=object)
-        out[column(field, name)] = pd.Series(per_unique[nf.codes], index=nf.raw.index,
-                                             dtype=STRING)
+        per_unique = pd.Series([SEP.join(checked_items(u)) or None for u in nf.uniques],
+                               dtype=object)
+        codes, categories = pd.factorize(per_unique, use_na_sentinel=True)
+        out[column(field, name)] = pd.Series(pd.Categorical.from_codes(
+            codes[nf.codes], pd.Index(np.asarray(categories, dtype=object), dtype=object)),
+            index=nf.raw.index)
     return out
 
 

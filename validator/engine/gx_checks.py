@@ -94,16 +94,30 @@ def _any(masks: Iterable[np.ndarray], n: int) -> np.ndarray:
 
 
 def _flag_column(mask: np.ndarray, index: pd.Index) -> pd.Series:
-    return pd.Series(np.where(mask, "1", None), index=index, dtype=STRING)
+    """"1" where ``mask``, else null; categorical (one int8 per row, not a string)."""
+    return pd.Series(pd.Categorical.from_codes(np.where(mask, 0, -1), ["1"]), index=index)
+
+
+def _key_column(patient: pd.Series, site: pd.Series | None) -> pd.Series:
+    """One integer per distinct (patient id, site) pair, null where the id is: uniqueness of
+    the pair without building a joined string per row (docs/benchmarks.md)."""
+    codes, _ = pd.factorize(patient, use_na_sentinel=True)
+    key = codes.astype(np.int64)
+    if site is not None:
+        s_codes, s_uniques = pd.factorize(site.astype(STRING).fillna(""))
+        key = key * (len(s_uniques) + 1) + s_codes
+    return pd.Series(pd.array(np.where(codes < 0, 0, key), dtype="Int64"),
+                     index=patient.index).mask(codes < 0)
 
 
 def prepare_frame(ctx: RuleContext) -> pd.DataFrame:
     """The normalized frame plus the derived columns the suites reference.
 
     ``race__informative``/``ethnicity__informative``: an informative value in any race
-    (ethnicity) field, imputed values excluded (R-027). ``patient_id__key``: patient id, joined
-    with the site when one is mapped (R-002). ``<field>__vs_<value set>``: the SOGI/sex codes
-    to check against the value set the profile declares (R-114, validator/sogi.py).
+    (ethnicity) field, imputed values excluded (R-027). ``patient_id__key``: patient id, paired
+    with the site when one is mapped (R-002), as one integer per distinct pair.
+    ``<field>__vs_<value set>``: the SOGI/sex codes to check against the value set the profile
+    declares (R-114, validator/sogi.py).
     """
     frame = ctx.data.frame.copy(deep=False)
     n, index = ctx.n_rows, frame.index
@@ -117,13 +131,9 @@ def prepare_frame(ctx: RuleContext) -> pd.DataFrame:
         if src is not None:
             informative &= ~src.flag(lambda u: u.informative == ("imputed",))
         frame[f"{group}__informative"] = _flag_column(informative, index)
-    pid = ctx.field("patient_id")
-    if pid is not None:
-        key = frame["patient_id"]
-        site = ctx.field("site_id")
-        if site is not None:
-            key = key + "\x1f" + frame["site_id"].fillna("")
-        frame["patient_id__key"] = key
+    if ctx.field("patient_id") is not None:
+        frame["patient_id__key"] = _key_column(
+            frame["patient_id"], frame["site_id"] if ctx.field("site_id") is not None else None)
     for name, values in sogi.valueset_columns(ctx.data, ctx.profile).items():
         frame[name] = values
     return frame

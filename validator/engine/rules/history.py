@@ -17,7 +17,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from validator import tokens
 from validator.catalog import CheckDef
@@ -67,7 +66,7 @@ def _encounter_grain(ctx: RuleContext) -> None:
 
 
 def _patients(ctx: RuleContext) -> np.ndarray:
-    return pd.factorize(ctx.data.frame["patient_id"])[0]
+    return ctx.data.patient_codes()
 
 
 def timeline(ctx: RuleContext, fallback: str | None) -> Timeline:

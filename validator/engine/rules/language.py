@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 import numpy as np
-import pandas as pd
 
 from validator import languages, tokens, valuesets
 from validator.catalog import CheckDef
@@ -323,7 +322,7 @@ def english_default_suspect(ctx: RuleContext, check: CheckDef, field: str) -> Gr
     min_patients = ctx.param(check, "min_site_patients")
     sites = _sites(ctx)
     pid = ctx.field("patient_id")
-    patients = (pd.factorize(ctx.data.frame["patient_id"])[0] if pid is not None else None)
+    patients = ctx.data.patient_codes() if pid is not None else None
     counted = "distinct patient_id values" if pid is not None else "rows (no patient_id)"
     unavailable = ("(b) needs the prior run's English share and (c) a record-creation "
                    "timestamp; neither is in the input, so only (a) is evaluated")

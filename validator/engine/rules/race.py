@@ -281,7 +281,7 @@ def stable_over_time(ctx: RuleContext, check: CheckDef, field: str) -> GroupMeas
     pid = ctx.require("patient_id", "(needed to follow a patient across records)")
     cat_sets = nf.rows("informative")
     keys = pd.Series([",".join(sorted(categories(items))) for items in cat_sets])
-    patients = pd.Series(pd.factorize(ctx.data.frame["patient_id"])[0])
+    patients = pd.Series(ctx.data.patient_codes())
     usable = nf.informative_mask() & (keys != "").to_numpy() & pid.informative_mask()
 
     def measure(rows: np.ndarray) -> Measurement:

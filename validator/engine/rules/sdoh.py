@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 
 import numpy as np
-import pandas as pd
 
 from validator import sogi
 from validator.catalog import CheckDef
@@ -58,7 +57,7 @@ def _patient_keys(ctx: RuleContext) -> np.ndarray | None:
     """At encounter grain, one key per patient (rows without patient_id each their own key)."""
     if ctx.profile.grain != "encounter" or ctx.field("patient_id") is None:
         return None
-    codes = pd.factorize(ctx.data.frame["patient_id"])[0].astype(np.int64)
+    codes = ctx.data.patient_codes().astype(np.int64)  # a copy: blanks are renumbered
     blank = codes < 0
     codes[blank] = codes.max(initial=-1) + 1 + np.arange(int(blank.sum()))
     return codes
