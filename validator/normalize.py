@@ -186,8 +186,21 @@ class Normalized:
         blank rows labelled :data:`BLANK_STRATUM` (the runner, rules and tabulation agree)."""
         key = f"stratum:{name}"
         if key not in self._codes:
-            values = self.frame[name].astype(STRING).fillna(BLANK_STRATUM)
-            codes, labels = pd.factorize(values, sort=True)
+            column = self.frame[name]
+            if isinstance(column.dtype, pd.CategoricalDtype):  # factorize the categories only
+                cats = pd.Series(column.cat.categories, dtype=STRING)
+                rows = column.cat.codes.to_numpy()
+                values = pd.concat([cats, pd.Series([BLANK_STRATUM], dtype=STRING)],
+                                   ignore_index=True)
+                per_cat, labels = pd.factorize(values, sort=True)
+                codes = per_cat[np.where(rows < 0, len(cats), rows)]
+                # only the labels of values that occur, renumbered in order
+                present = np.flatnonzero(np.bincount(codes, minlength=len(labels)))
+                codes = np.searchsorted(present, codes)
+                labels = labels[present]
+            else:
+                codes, labels = pd.factorize(column.astype(STRING).fillna(BLANK_STRATUM),
+                                             sort=True)
             codes = np.asarray(codes, dtype=np.intp)
             codes.flags.writeable = False  # shared by every caller
             self._codes[key] = (codes, [str(x) for x in labels])
@@ -427,7 +440,7 @@ def normalize_field(raw: pd.Series, spec: FieldSpec, profile: Profile,
     if kind is Kind.ID:
         return _normalize_id(raw, spec)
     codes, uniq = pd.factorize(raw, use_na_sentinel=True)
-    codes = np.where(codes < 0, len(uniq), codes).astype(np.intp)
+    codes = np.where(codes < 0, len(uniq), codes).astype(np.int32)  # half of intp: 10M rows
     asku = _asku_meaning(profile, spec)
     mapper = _Mapper(
         field=spec.field, delimiter=spec.delimiter, lexicon=lex, asku=asku,
@@ -455,15 +468,25 @@ def normalize_field(raw: pd.Series, spec: FieldSpec, profile: Profile,
 
 
 def _trimmed(raw: pd.Series) -> pd.Series:
-    """Identifiers trimmed, blanks as nulls (vectorised: ids are mostly distinct)."""
+    """Identifiers trimmed, blanks as nulls (vectorised: ids are mostly distinct). A
+    categorical column (few distinct values: a site) is trimmed per category and stays
+    categorical; a text column that needs no trimming is returned as it is, not copied."""
+    if isinstance(raw.dtype, pd.CategoricalDtype):
+        cats = pd.Series(raw.cat.categories, dtype=STRING).str.strip()
+        codes, uniques = pd.factorize(cats.mask(cats == ""), use_na_sentinel=True)
+        rows = raw.cat.codes.to_numpy()
+        return pd.Series(pd.Categorical.from_codes(
+            np.where(rows < 0, -1, codes[rows]),
+            pd.Index(np.asarray(uniques, dtype=object), dtype=object)), index=raw.index)
     trimmed = raw.astype(STRING).str.strip()
-    return trimmed.mask(trimmed == "")
+    trimmed = trimmed.mask(trimmed == "")
+    return raw if raw.dtype == STRING and trimmed.equals(raw) else trimmed
 
 
 def _normalize_id(raw: pd.Series, spec: FieldSpec) -> NormalizedField:
     """Identifiers are not looked up value by value: two states, informative or blank."""
     present = _trimmed(raw).notna().to_numpy(dtype=bool)
-    codes = np.where(present, 0, 1).astype(np.intp)
+    codes = np.where(present, 0, 1).astype(np.int32)
     uniques = [Unique(informative=("<identifier>",), state=tokens.INFORMATIVE), Unique()]
     return NormalizedField(spec, Kind.ID, raw, codes, uniques)
 
