@@ -20,7 +20,6 @@ import io
 import json
 import os
 import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -71,15 +70,9 @@ def _one(source: str) -> None:
 
 
 def _measure(source: str, repeat: int) -> dict:
-    best = None
-    for _ in range(repeat):
-        proc = subprocess.run([sys.executable, __file__, "--one", source], capture_output=True,
-                              text=True, check=True)
-        result = json.loads(proc.stdout.strip().splitlines()[-1])
-        if best is None or result["total"] < best["total"]:
-            best = result
-    assert best is not None
-    return best
+    from fresh import best_of
+
+    return best_of([sys.executable, __file__, "--one", source], repeat)
 
 
 def main() -> None:

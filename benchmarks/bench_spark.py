@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -64,15 +63,10 @@ def _jvm_peak_mb() -> float:
 
 
 def _measure(source: str, engine: str, master: str, repeat: int) -> dict:
-    best = None
-    for _ in range(repeat):
-        proc = subprocess.run([sys.executable, __file__, "--one", source, "--engine", engine,
-                               "--master", master], capture_output=True, text=True, check=True)
-        result = json.loads(proc.stdout.strip().splitlines()[-1])
-        if best is None or result["total"] < best["total"]:
-            best = result
-    assert best is not None
-    return best
+    from fresh import best_of
+
+    return best_of([sys.executable, __file__, "--one", source, "--engine", engine,
+                    "--master", master], repeat)
 
 
 def main() -> None:

@@ -157,15 +157,6 @@ def validate_subsets(
     """
     if not expectations:
         return {label: [] for label, _ in subsets}
-    return _validate_group(frame, expectations, parameters, subsets)
-
-
-def _validate_group(
-    frame: pd.DataFrame,
-    expectations: Sequence[Mapping[str, Any]],
-    parameters: Mapping[str, Sequence[str]],
-    subsets: Sequence[tuple[str | None, Any]],
-) -> dict[str | None, list[GxOutcome]]:
     gx = _import_gx()
     with _quiet():
         ctx, suite = _context(gx, expectations)
