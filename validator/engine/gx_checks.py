@@ -98,16 +98,15 @@ def _flag_column(mask: np.ndarray, index: pd.Index) -> pd.Series:
     return pd.Series(pd.Categorical.from_codes(np.where(mask, 0, -1), ["1"]), index=index)
 
 
-def _key_column(patient: pd.Series, site: pd.Series | None) -> pd.Series:
+def _key_column(patients: np.ndarray, site: pd.Series | None, index: pd.Index) -> pd.Series:
     """One integer per distinct (patient id, site) pair, null where the id is: uniqueness of
-    the pair without building a joined string per row (docs/benchmarks.md)."""
-    codes, _ = pd.factorize(patient, use_na_sentinel=True)
-    key = codes.astype(np.int64)
+    the pair without building a joined string per row (docs/benchmarks.md). ``patients``:
+    the per-row patient codes (-1 for a blank id), as Normalized.patient_codes()."""
+    key = patients.astype(np.int64)
     if site is not None:
         s_codes, s_uniques = pd.factorize(site.astype(STRING).fillna(""))
         key = key * (len(s_uniques) + 1) + s_codes
-    return pd.Series(pd.array(np.where(codes < 0, 0, key), dtype="Int64"),
-                     index=patient.index).mask(codes < 0)
+    return pd.Series(key, index=index, dtype="Int64").mask(patients < 0)
 
 
 def prepare_frame(ctx: RuleContext) -> pd.DataFrame:
@@ -133,7 +132,8 @@ def prepare_frame(ctx: RuleContext) -> pd.DataFrame:
         frame[f"{group}__informative"] = _flag_column(informative, index)
     if ctx.field("patient_id") is not None:
         frame["patient_id__key"] = _key_column(
-            frame["patient_id"], frame["site_id"] if ctx.field("site_id") is not None else None)
+            ctx.data.patient_codes(),
+            frame["site_id"] if ctx.field("site_id") is not None else None, index)
     for name, values in sogi.valueset_columns(ctx.data, ctx.profile).items():
         frame[name] = values
     return frame

@@ -86,7 +86,6 @@ def prepared(spark: Any, rows: Any, raw: pd.DataFrame, frame: pd.DataFrame,
     Spark read them); ``raw`` and ``frame`` are the driver's raw and prepared frames, from
     which the lookups are taken."""
     from pyspark.sql import functions as F
-    from pyspark.sql.types import StringType, StructField, StructType
 
     renamed = {c: f"__raw{i}" for i, c in enumerate(raw.columns)}
     out = rows.select([F.col(f"`{c.replace('`', '``')}`").alias(renamed[c])
@@ -112,9 +111,7 @@ def prepared(spark: Any, rows: Any, raw: pd.DataFrame, frame: pd.DataFrame,
             if (spark_text := _spark_text(rows, k)) is not None:
                 table[f"__k{i}"] = table[f"__k{i}"].map(
                     lambda v, m=spark_text: None if v is None else m.get(v))
-        schema = StructType([StructField(n, StringType()) for n in table.columns])
-        lookup = spark.createDataFrame(table.to_dict("records") if len(table) else [],
-                                       schema=schema)
+        lookup = from_pandas(spark, table)
         cond = [out[renamed[k]].cast("string").eqNullSafe(lookup[f"__k{i}"])
                 for i, k in enumerate(keys)]
         out = out.join(F.broadcast(lookup), on=cond, how="left").drop(

@@ -149,7 +149,8 @@ def read(spark: Any, info: SourceInfo, columns: Sequence[str]) -> Any:
                          .option("enforceSchema", "false")
                          .csv(path))
             if info.format != "parquet" and frame.columns and info.columns:
-                # Spark keeps a UTF-8 BOM or renames nothing else: use the inspected header
+                # name the columns as the driver's inspection read the header (Spark may
+                # keep a UTF-8 byte-order mark in the first name)
                 frame = frame.toDF(*info.columns) if len(frame.columns) == len(
                     info.columns) else frame
             # Parquet columns keep their type: the driver turns them into text exactly as the
