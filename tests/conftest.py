@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
+import shutil
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,21 @@ from validator.cli import main
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
 MARKER = "PHIMARKER"
+#: Spark can run here: a Java runtime and pyspark (tests/test_spark.py, the three-engine test).
+SPARK_READY = shutil.which("java") is not None and importlib.util.find_spec("pyspark") is not None
+
+
+def make_directory(tmp: Path) -> Path:
+    """A folder named like a data file (bad input)."""
+    (tmp / "extract.csv").mkdir()
+    return tmp / "extract.csv"
+
+
+def make_symlink_loop(tmp: Path) -> Path:
+    """Two symlinks pointing at each other (bad input)."""
+    (tmp / "a.csv").symlink_to(tmp / "b.csv")
+    (tmp / "b.csv").symlink_to(tmp / "a.csv")
+    return tmp / "a.csv"
 
 
 def sha256(path: Path) -> str:

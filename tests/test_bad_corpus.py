@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import FIXTURES, MARKER, ROOT, invoke, sha256
+from conftest import FIXTURES, MARKER, ROOT, invoke, make_directory, make_symlink_loop, sha256
 
 BAD = FIXTURES / "bad"
 CLEAN = FIXTURES / "three_sites" / "south.csv"
@@ -65,17 +65,6 @@ def _distinct(tmp: Path) -> Path:
         fh.write("patient_id,site_id,race_codes,birth_date\n")
         fh.writelines(f"{MARKER}-{i:07d},s1,R{i:07d},2012-03-04\n" for i in range(DISTINCT))
     return path
-
-
-def _directory(tmp: Path) -> Path:
-    (tmp / "extract.csv").mkdir()
-    return tmp / "extract.csv"
-
-
-def _symlink_loop(tmp: Path) -> Path:
-    (tmp / "a.csv").symlink_to(tmp / "b.csv")
-    (tmp / "b.csv").symlink_to(tmp / "a.csv")
-    return tmp / "a.csv"
 
 
 def _unreadable(tmp: Path) -> Path:
@@ -152,8 +141,8 @@ CASES = [
          "a field starting at row 2 (line 3) is longer than 128 KiB", slow=True),
     Case("single_line_50mb_no_newline", _single_line, (), 2,
          "the header row does not end within the first 1 MiB", slow=True),
-    Case("directory", _directory, (), 2, "is a directory, not a data file"),
-    Case("symlink_loop", _symlink_loop, (), 2, "symlink loop"),
+    Case("directory", make_directory, (), 2, "is a directory, not a data file"),
+    Case("symlink_loop", make_symlink_loop, (), 2, "symlink loop"),
     Case("unreadable_mode_000", _unreadable, (), 2, "permission denied"),
     # --- broken configuration: exit 2
     _profile("profile_unknown_keys.yaml", 2, "unknown key 'field'\n  hint: did you mean 'fields'?"),

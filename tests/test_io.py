@@ -11,6 +11,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pytest
+from conftest import make_directory, make_symlink_loop
 
 from validator.errors import InputError, UsageError
 from validator.io import SourceInfo, inspect_source, read_columns
@@ -77,17 +78,6 @@ def _missing(tmp: Path) -> Path:
     return tmp / "nope.csv"
 
 
-def _directory(tmp: Path) -> Path:
-    (tmp / "extract.csv").mkdir()
-    return tmp / "extract.csv"
-
-
-def _symlink_loop(tmp: Path) -> Path:
-    (tmp / "a.csv").symlink_to(tmp / "b.csv")
-    (tmp / "b.csv").symlink_to(tmp / "a.csv")
-    return tmp / "a.csv"
-
-
 def _broken_symlink(tmp: Path) -> Path:
     (tmp / "link.csv").symlink_to(tmp / "gone.csv")
     return tmp / "link.csv"
@@ -110,8 +100,8 @@ def _can_open(path: Path) -> bool:
 
 PATH_CASES: list[tuple[Callable[[Path], Path], str]] = [
     (_missing, "file not found"),
-    (_directory, "is a directory"),
-    (_symlink_loop, "symlink loop"),
+    (make_directory, "is a directory"),
+    (make_symlink_loop, "symlink loop"),
     (_broken_symlink, "file not found (broken symbolic link)"),
     (_unreadable, "permission denied"),
 ]

@@ -114,10 +114,9 @@ def test_postgres_and_pandas_give_identical_results(db: Any, table: str) -> None
 
 
 def _spark_or_skip() -> None:
-    import importlib.util
-    import shutil
+    from conftest import SPARK_READY
 
-    if shutil.which("java") and importlib.util.find_spec("pyspark"):
+    if SPARK_READY:
         return
     if os.environ.get("REAL_VALIDATOR_REQUIRE_SPARK") == "1":
         pytest.fail("Spark is required here but java or pyspark is missing (`make java`)")

@@ -9,10 +9,8 @@ REAL_VALIDATOR_REQUIRE_SPARK=1 (set by `make test` as root, i.e. in CI), where t
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,10 +19,10 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import MARKER, ROOT, invoke
+from conftest import MARKER, ROOT, SPARK_READY, invoke
 
 REQUIRED = os.environ.get("REAL_VALIDATOR_REQUIRE_SPARK") == "1"
-if shutil.which("java") is None or importlib.util.find_spec("pyspark") is None:
+if not SPARK_READY:
     if REQUIRED:
         raise RuntimeError("Spark is required here (REAL_VALIDATOR_REQUIRE_SPARK=1) but java "
                            "or pyspark is missing: run `make java` as root and `make dev`")

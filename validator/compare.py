@@ -840,20 +840,12 @@ def parse_formats(value: str) -> list[str]:
 
 def write(model: Comparison | Diff, out_dir: str | Path, formats: Sequence[str]) -> list[Path]:
     """Render ``formats`` into ``out_dir`` (compare.* or diff.*), atomically."""
-    from validator.report import write_all_atomic
+    from validator.report import write_into
 
     stem = "diff" if isinstance(model, Diff) else "compare"
     rendered = [(Path(out_dir) / f"{stem}.{EXTENSIONS[f]}", RENDERERS[f](model))
                 for f in formats]
-    try:
-        Path(out_dir).mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"{out_dir}: cannot create the output folder ({exc.strerror})") from None
-    try:
-        write_all_atomic(rendered)
-    except OSError as exc:  # every earlier output is left as it was
-        raise UsageError(f"{out_dir}: cannot write the comparison ({exc.strerror or exc})",
-                         hint="no partial file was left in it") from None
+    write_into(out_dir, rendered, "the comparison")
     return [p for p, _ in rendered]
 
 

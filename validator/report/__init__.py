@@ -54,6 +54,20 @@ def write_all_atomic(items: Iterable[tuple[Path, str | bytes]]) -> None:
         raise
 
 
+def write_into(out_dir: str | Path, rendered: list[tuple[Path, str | bytes]], what: str) -> None:
+    """Create ``out_dir`` and write ``rendered`` into it atomically; an OS error is one
+    UsageError naming the folder and ``what`` could not be written (nothing partial left)."""
+    try:
+        Path(out_dir).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"{out_dir}: cannot create the output folder ({exc.strerror})") from None
+    try:
+        write_all_atomic(rendered)
+    except OSError as exc:  # disk full, permissions: every earlier file is left as it was
+        raise UsageError(f"{out_dir}: cannot write {what} ({exc.strerror or exc})",
+                         hint="no partial file was left in it") from None
+
+
 def _write_temp(path: Path, text: str | bytes) -> str:
     """``text`` in a new temporary file beside ``path`` (removed again on any failure)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -84,13 +98,5 @@ def write_reports(report: Report, out_dir: str | Path,
     """Render every requested format into ``out_dir``; return the paths written."""
     names = parse_formats(formats)
     rendered = [(Path(out_dir) / RENDERERS[n][0], RENDERERS[n][1](report)) for n in names]
-    try:
-        Path(out_dir).mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"{out_dir}: cannot create the output folder ({exc.strerror})") from None
-    try:
-        write_all_atomic(rendered)
-    except OSError as exc:  # disk full, permissions: every earlier report is left as it was
-        raise UsageError(f"{out_dir}: cannot write the reports ({exc.strerror or exc})",
-                         hint="no partial file was left in it") from None
+    write_into(out_dir, rendered, "the reports")
     return [p for p, _ in rendered]
