@@ -215,17 +215,35 @@ def test_parquet_named_csv_is_read_as_parquet(tmp_path: Path) -> None:
         inspect_source(path, fmt="csv")
 
 
+class _ExplodingReader:
+    """A streaming CSV reader whose second batch fails."""
+
+    def __init__(self, real: pacsv.CSVStreamingReader, exc: Exception) -> None:
+        self.real, self.exc, self.calls = real, exc, 0
+
+    def read_next_batch(self) -> pa.RecordBatch:
+        self.calls += 1
+        if self.calls > 1:
+            raise self.exc
+        return self.real.read_next_batch()
+
+
+@pytest.mark.parametrize("when", ["open", "batch"])
 @pytest.mark.parametrize(
     "exc", [pa.ArrowNotImplementedError(f"boom {MARKER}"), RuntimeError(f"odd {MARKER}")]
 )
 def test_unexpected_pyarrow_errors_are_wrapped(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exc: Exception
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exc: Exception, when: str
 ) -> None:
-    def explode(*args: object, **kwargs: object) -> pa.Table:
-        raise exc
+    real_open = pacsv.open_csv
+
+    def explode(*args: object, **kwargs: object) -> _ExplodingReader:
+        if when == "open":
+            raise exc
+        return _ExplodingReader(real_open(*args, **kwargs), exc)
 
     info = inspect_source(ENC / "crlf_line_endings.csv")
-    monkeypatch.setattr(pacsv, "read_csv", explode)
+    monkeypatch.setattr(pacsv, "open_csv", explode)
     with pytest.raises(InputError) as caught:
         read_columns(info, ["site_id"])
     assert "could not be parsed as CSV" in caught.value.message

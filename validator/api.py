@@ -29,8 +29,9 @@ from validator.engine import runner
 from validator.engine.measures import RuleContext
 from validator.errors import InputError, UsageError
 from validator.io import fhir
+from validator.io.compact import compact, to_frame
 from validator.judge import gate
-from validator.normalize import Normalized, dictionary_encoded, normalize
+from validator.normalize import Normalized, normalize
 from validator.profile import Profile, ThresholdOverride
 from validator.results import Report, Severity
 from validator.summary import field_strata, field_summaries
@@ -65,6 +66,8 @@ def _thresholds(arg: str | Path | Mapping[str, Any] | None) -> dict[str, Thresho
 
 
 def _as_strings(table: pa.Table) -> pd.DataFrame:
+    """Every column as text, dictionary-encoded where it has few distinct values (the columns
+    stay alive all run: keep them small; validator/io/compact.py)."""
     cols = []
     for name in table.column_names:
         col = table[name]
@@ -76,7 +79,7 @@ def _as_strings(table: pa.Table) -> pd.DataFrame:
                 col = pa.chunked_array([pa.array(values, type=pa.large_string())])
         cols.append(col)
     out = pa.table(cols, names=table.column_names)
-    return out.to_pandas(types_mapper=pd.ArrowDtype)
+    return to_frame(compact(out.to_batches(), out.column_names))
 
 
 def _from_frame(frame: pd.DataFrame | pa.Table, prof: Profile | None, where: str,
@@ -146,8 +149,7 @@ def _from_path(path: Path, prof: Profile | None, opts: Mapping[str, str | None]
     if fhir.detect(path, opts.get("input_format") or inp.format):
         return _from_fhir(path, prof)
     info, prof = _inspect(path, prof, opts)
-    table = io.read_columns(info, prof.columns())
-    return _as_strings(table), prof, _file_meta(info)
+    return to_frame(io.read_compact(info, prof.columns())), prof, _file_meta(info)
 
 
 def _from_spark(path: Path, prof: Profile | None, opts: Mapping[str, str | None]
@@ -182,8 +184,8 @@ def _from_postgres(url: str, prof: Profile | None, opts: Mapping[str, str | None
             prof = profiles.with_stratum(prof, str(opts["stratify_by"]), present,
                                          where=src.shown)
         profiles.check_columns(prof, present, where=src.shown)
-        table = postgres.read_table(conn, src, prof.columns(), types)
-    data = _as_strings(table)
+        data = to_frame(compact(postgres.iter_batches(conn, src, prof.columns(), types),
+                                prof.columns()))
     digest = hashlib.sha256(
         pd.util.hash_pandas_object(data, index=False).to_numpy().tobytes()
     ).hexdigest()
@@ -324,7 +326,6 @@ def validate(
         frame, prof, meta, whole_counts = _read(source, prof, {
             "encoding": encoding, "delimiter": delimiter, "input_format": input_format,
             "stratify_by": stratify_by, "sql": sql, "spark_master": spark_master}, engine)
-        frame = dictionary_encoded(frame)  # the columns stay alive all run: keep them small
     if extra:
         prof = prof.with_thresholds(extra)
     with timing.phase("normalize"):

@@ -184,10 +184,23 @@ def _language_by_name(value: str) -> str | None:
         return None
 
 
+def _head(info: io.SourceInfo, rows: int) -> pa.Table:
+    """The first ``rows`` rows of every column: only as many batches as that takes."""
+    batches: list[pa.RecordBatch] = []
+    stream = io.iter_columns(info, list(info.columns))
+    for batch in stream:
+        batches.append(batch)
+        if sum(b.num_rows for b in batches) >= rows:
+            break
+    stream.close()
+    schema = pa.schema([(name, pa.large_string()) for name in info.columns])
+    return pa.Table.from_batches(batches, schema=schema).slice(0, rows)
+
+
 def draft(path: str | Path, *, sample: int = SAMPLE_ROWS) -> tuple[list[Guess], int]:
     """Guesses for the columns of ``path`` and the number of columns left unmapped."""
     info = io.inspect_source(path)
-    table = io.read_columns(info, list(info.columns)).slice(0, sample)
+    table = _head(info, sample)
     stats = _stats(table)
     guesses: dict[str, Guess] = {}
     headers = {c: _header_guess(c) for c in info.columns}

@@ -4,6 +4,7 @@ Two steps, because the caller must see the header before choosing columns::
 
     info = inspect_source("extract.csv")          # format, encoding, delimiter, header, sha256
     table = read_columns(info, ["race", "ethn"])  # only those columns, all large_string
+    table = read_compact(info, ["race", "ethn"])  # the same, streamed and dictionary-encoded
 
 Detection order. Format: ``fmt`` if given; else a file starting with ``PAR1`` is Parquet; else
 by extension (.csv, .tsv/.tab, .parquet/.pq); else (.txt and anything else) sniffed from the
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,10 +31,12 @@ import pyarrow as pa
 
 from validator.errors import InputError, UsageError
 from validator.io import sniff
-from validator.io.csv_reader import parse_header, read_csv_table
-from validator.io.parquet_reader import parquet_columns, read_parquet_table
+from validator.io.compact import compact as compact_batches
+from validator.io.csv_reader import iter_csv_batches, parse_header
+from validator.io.parquet_reader import iter_parquet_batches, parquet_columns
 
-__all__ = ["SourceInfo", "inspect_source", "is_database_url", "read_columns"]
+__all__ = ["SourceInfo", "inspect_source", "is_database_url", "iter_columns", "read_columns",
+           "read_compact"]
 
 
 def is_database_url(source: object) -> bool:
@@ -133,11 +136,27 @@ def _short(name: str, limit: int = 40) -> str:
 
 def read_columns(info: SourceInfo, columns: Sequence[str]) -> pa.Table:
     """Read only ``columns`` of the inspected file, in that order, every column large_string."""
+    names = list(columns) if not isinstance(columns, str) else columns
+    batches = list(iter_columns(info, names))
+    schema = pa.schema([(name, pa.large_string()) for name in names])
+    return pa.Table.from_batches(batches, schema=schema)
+
+
+def read_compact(info: SourceInfo, columns: Sequence[str]) -> pa.Table:
+    """Read only ``columns`` batch by batch, dictionary-encoding each as it arrives
+    (:func:`validator.io.compact.compact`): memory grows with rows, not with the file's text."""
+    return compact_batches(iter_columns(info, columns), list(columns))
+
+
+def iter_columns(info: SourceInfo, columns: Sequence[str]
+                 ) -> Generator[pa.RecordBatch, None, None]:
+    """Stream only ``columns`` of the inspected file as record batches of large_string. The
+    request is checked now; bad rows raise :class:`InputError` while iterating."""
     wanted = _check_request(info, columns)
     _check_unchanged(info)
     if info.format == "parquet":
-        return read_parquet_table(info, wanted)
-    return read_csv_table(info, wanted)
+        return iter_parquet_batches(info, wanted)
+    return iter_csv_batches(info, wanted)
 
 
 def _check_request(info: SourceInfo, columns: Sequence[str]) -> list[str]:

@@ -11,7 +11,7 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -88,6 +88,15 @@ def _header_error(shown: str, complete: bool) -> InputError:
 
 def read_csv_table(info: SourceInfo, columns: Sequence[str]) -> pa.Table:
     """Read only ``columns`` (all as large_string, no null conversion) in the requested order."""
+    schema = pa.schema([(name, pa.large_string()) for name in columns])
+    return pa.Table.from_batches(list(iter_csv_batches(info, columns)), schema=schema)
+
+
+def iter_csv_batches(info: SourceInfo, columns: Sequence[str]
+                     ) -> Generator[pa.RecordBatch, None, None]:
+    """Stream ``columns`` (large_string, no null conversion) one parse block (about
+    :data:`BLOCK_BYTES` of text) at a time; bad input raises :class:`InputError`, possibly
+    after some batches were yielded."""
     shown = str(info.path)
     read_options = pacsv.ReadOptions(
         encoding=_arrow_encoding(info.encoding), block_size=BLOCK_BYTES
@@ -96,7 +105,8 @@ def read_csv_table(info: SourceInfo, columns: Sequence[str]) -> pa.Table:
         delimiter=info.delimiter, newlines_in_values=True, ignore_empty_lines=True
     )
     # the last column is always read too: see _check_runaway_quote
-    wanted = list(dict.fromkeys([*columns, info.columns[-1]]))
+    last = info.columns[-1]
+    wanted = list(dict.fromkeys([*columns, last]))
     convert_options = pacsv.ConvertOptions(
         column_types={name: pa.large_string() for name in wanted},
         include_columns=wanted,
@@ -108,24 +118,33 @@ def read_csv_table(info: SourceInfo, columns: Sequence[str]) -> pa.Table:
         source = pa.OSFile(str(info.path), "r")
     except OSError as exc:
         raise os_error(exc, shown) from None
-    try:
-        with source:
-            table = pacsv.read_csv(
+    final_cell: str | None = None
+    with source:
+        try:
+            reader = pacsv.open_csv(
                 source,
                 read_options=read_options,
                 parse_options=parse_options,
                 convert_options=convert_options,
             )
-    except Exception as exc:  # pyarrow raises many classes; none may escape, none is quoted
-        if "Empty CSV file" in str(exc):
-            # pyarrow cannot read a header-only file without a final newline
-            return pa.table({name: pa.array([], pa.large_string()) for name in columns})
-        raise _explain(info, exc) from None
-    _check_runaway_quote(info, table)
-    return table.select(list(columns))
+        except Exception as exc:  # pyarrow raises many classes; none may escape, none is quoted
+            if "Empty CSV file" in str(exc):
+                return  # pyarrow cannot read a header-only file without a final newline
+            raise _explain(info, exc) from None
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                break
+            except Exception as exc:
+                raise _explain(info, exc) from None
+            if batch.num_rows:
+                final_cell = batch.column(last)[-1].as_py()
+                yield batch.select(list(columns))
+    _check_runaway_quote(info, final_cell)
 
 
-def _check_runaway_quote(info: SourceInfo, table: pa.Table) -> None:
+def _check_runaway_quote(info: SourceInfo, final_cell: str | None) -> None:
     """Catch an unterminated quote that pyarrow accepted.
 
     pyarrow does not fail when a quote opened in the last column is never closed: the field
@@ -133,10 +152,7 @@ def _check_runaway_quote(info: SourceInfo, table: pa.Table) -> None:
     quote always ends up in the last column of the last row, spanning lines, so only then is the
     file scanned to confirm (a legitimately multi-line last cell costs one extra pass).
     """
-    if table.num_rows == 0:
-        return
-    final_cell = table.column(info.columns[-1])[-1].as_py() or ""
-    if "\n" not in final_cell and "\r" not in final_cell:
+    if not final_cell or ("\n" not in final_cell and "\r" not in final_cell):
         return
     finding = _scan(info)
     if finding is not None and finding.kind in ("unterminated", "too_long"):

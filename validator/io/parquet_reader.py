@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,6 +15,7 @@ from validator.errors import InputError
 if TYPE_CHECKING:
     from validator.io import SourceInfo
 
+BATCH_ROWS = 262_144  # rows per streamed batch: a few MB of text per mapped column
 _CORRUPT_HINT = "copy or export the file again; a complete Parquet file ends with the bytes 'PAR1'"
 
 
@@ -35,18 +36,33 @@ def parquet_columns(path: Path, shown: str) -> tuple[str, ...]:
 
 def read_parquet_table(info: SourceInfo, columns: Sequence[str]) -> pa.Table:
     """Read only ``columns``, in the requested order, each cast to large_string."""
-    shown = str(info.path)
+    schema = pa.schema([(name, pa.large_string()) for name in columns])
+    return pa.Table.from_batches(list(iter_parquet_batches(info, columns)), schema=schema)
+
+
+def iter_parquet_batches(info: SourceInfo, columns: Sequence[str],
+                         batch_rows: int | None = None) -> Generator[pa.RecordBatch, None, None]:
+    """Stream ``columns`` cast to large_string, :data:`BATCH_ROWS` rows at a time."""
+    shown, names = str(info.path), list(columns)
     try:
         with pq.ParquetFile(str(info.path)) as pf:
-            table = pf.read(columns=list(columns), use_threads=True)
-    except Exception:
+            batches = pf.iter_batches(batch_size=batch_rows or BATCH_ROWS, columns=names,
+                                      use_threads=True)
+            while True:
+                try:
+                    batch = next(batches)
+                except StopIteration:
+                    break
+                texts = [text_column(batch.column(name), name, shown) for name in names]
+                yield pa.record_batch(texts, names=names)
+    except InputError:
+        raise
+    except Exception:  # pyarrow raises ArrowInvalid, OSError, ...; all mean unreadable
         raise _corrupt(shown) from None
-    table = table.select(list(columns))
-    texts = [text_column(table.column(i), name, shown) for i, name in enumerate(columns)]
-    return pa.table(texts, names=list(columns))
 
 
-def text_column(column: pa.ChunkedArray, name: str, shown: str) -> pa.ChunkedArray:
+def text_column(column: pa.Array | pa.ChunkedArray, name: str, shown: str
+                ) -> pa.Array | pa.ChunkedArray:
     """Cast one column to large_string: 5 -> "5", date32 -> "2010-05-01", timestamps -> ISO."""
     kind = column.type
     try:

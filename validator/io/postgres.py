@@ -3,7 +3,8 @@
 Only the mapped columns are read, each cast to text on the server (dates in ISO 8601,
 timestamps with a "T", like the Parquet reader), streamed with ``COPY (SELECT ...) TO STDOUT``
 in CSV format and parsed block by block (about :data:`BATCH_ROWS` rows each) by pyarrow's
-streaming CSV reader into ``large_string`` arrays; NULL stays null, an empty string stays empty.
+streaming CSV reader into ``large_string`` arrays (dictionary-encoded batch by batch by the
+caller: validator/io/compact.py); NULL stays null, an empty string stays empty.
 
 Credentials come from the URL, the environment (``PGPASSWORD``, ``PGUSER``, ...), or a
 ``~/.pgpass`` file (``PGPASSFILE``): libpq reads them. The password is never printed: every
@@ -18,7 +19,7 @@ from __future__ import annotations
 import io
 import re
 import urllib.parse
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +28,8 @@ import pyarrow.csv as pacsv
 
 from validator.errors import InputError, UsageError
 
-__all__ = ["BATCH_ROWS", "PgSource", "columns", "connect", "is_url", "parse", "read_table"]
+__all__ = ["BATCH_ROWS", "PgSource", "columns", "connect", "is_url", "iter_batches", "parse",
+           "read_table"]
 
 BATCH_ROWS = 50_000
 SCHEMES = ("postgresql://", "postgres://")
@@ -177,8 +179,16 @@ def columns(conn: Any, src: PgSource) -> tuple[tuple[str, ...], dict[str, int]]:
 
 def read_table(conn: Any, src: PgSource, wanted: Sequence[str], types: dict[str, int],
                batch_rows: int | None = None) -> pa.Table:
+    """``wanted`` columns (already checked to exist) as one table of text."""
+    schema = pa.schema([(c, pa.large_string()) for c in wanted])
+    return pa.Table.from_batches(list(iter_batches(conn, src, wanted, types, batch_rows)),
+                                 schema=schema)
+
+
+def iter_batches(conn: Any, src: PgSource, wanted: Sequence[str], types: dict[str, int],
+                 batch_rows: int | None = None) -> Iterator[pa.RecordBatch]:
     """Stream ``wanted`` columns (already checked to exist) as text, ``batch_rows`` rows
-    (default :data:`BATCH_ROWS`) at a time."""
+    (default :data:`BATCH_ROWS`) at a time, inside one transaction of ``conn``."""
     batch_rows = batch_rows or BATCH_ROWS
     import psycopg
     from psycopg import sql
@@ -192,7 +202,6 @@ def read_table(conn: Any, src: PgSource, wanted: Sequence[str], types: dict[str,
         exprs.append(sql.SQL("{} AS {}").format(text, col))
     select = sql.SQL("SELECT {} FROM {}").format(sql.SQL(", ").join(exprs), _relation(src))
     stmt = sql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv)").format(select)
-    batches: list[pa.RecordBatch] = []
     try:
         conn.execute("SET LOCAL DateStyle TO 'ISO, YMD'")  # dates as 2010-05-01, whatever the
         with conn.cursor() as cur, cur.copy(stmt) as copy:  # server's or role's default
@@ -206,7 +215,7 @@ def read_table(conn: Any, src: PgSource, wanted: Sequence[str], types: dict[str,
                     # COPY's csv writes NULL unquoted and empty, '' as "": nothing else is null
                     null_values=[""], strings_can_be_null=True,
                     quoted_strings_can_be_null=False))
-            batches.extend(reader)
+            yield from reader
         conn.commit()
     except psycopg.Error as exc:
         conn.rollback()
@@ -215,8 +224,6 @@ def read_table(conn: Any, src: PgSource, wanted: Sequence[str], types: dict[str,
         conn.rollback()
         raise InputError(f"{src.shown}: could not read the rows streamed by COPY",
                          hint=f"{type(exc).__name__}; check the query's output") from None
-    schema = pa.schema([(c, pa.large_string()) for c in wanted])
-    return pa.Table.from_batches(batches, schema=schema)
 
 
 def _block_size(batch_rows: int, n_columns: int) -> int:
