@@ -53,12 +53,13 @@ class _Column:
     def finish(self) -> pa.ChunkedArray:
         if self.encode is None:
             self._decide()
-        if not self.encode:
-            return pa.chunked_array(self.chunks, type=TEXT)
+        if not self.encode:  # one chunk: pandas' string methods are slower over many
+            return pa.chunked_array([pa.concat_arrays(self.chunks) if self.chunks
+                                     else pa.array([], TEXT)])
         merged = pa.chunked_array(self.chunks, type=ENCODED).unify_dictionaries()
         dictionary = merged.chunk(0).dictionary if merged.num_chunks else pa.array([], TEXT)
         if not worth_encoding(len(dictionary), self.rows):
-            return merged.cast(TEXT)
+            return pa.chunked_array([pa.concat_arrays([c.cast(TEXT) for c in merged.chunks])])
         indices = pa.concat_arrays([c.indices for c in merged.chunks]) if merged.num_chunks \
             else pa.array([], pa.int32())
         return pa.chunked_array([pa.DictionaryArray.from_arrays(indices, dictionary)])
