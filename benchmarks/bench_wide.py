@@ -71,8 +71,10 @@ def _confined(limit_mib: int) -> Path | None:
 
 def run(path: Path, limit_mib: int) -> dict[str, object]:
     exe = ROOT / ".venv" / "bin" / "real-validator"
+    report = path.parent / "wide-report" / "report.json"
+    report.unlink(missing_ok=True)  # a killed run must not show an earlier run's rows
     cmd = [str(exe), "validate", str(path), "--format", "json", "--quiet",
-           "--out", str(path.parent / "wide-report")]
+           "--out", str(report.parent)]
     group = _confined(limit_mib)
     preexec = None
     if group is not None:
@@ -97,7 +99,6 @@ def run(path: Path, limit_mib: int) -> dict[str, object]:
             group / "memory.oom_control").read_text().splitlines()
             if line.startswith("oom_kill ")), "0"))
         group.rmdir()
-    report = path.parent / "wide-report" / "report.json"
     if report.exists():
         out["rows"] = json.loads(report.read_text())["dataset"]["rows"]
     return out

@@ -4,6 +4,7 @@ names only (no value from the data), erased before the verdict."""
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import sys
 
@@ -30,6 +31,22 @@ def test_shown_on_a_terminal_with_every_phase() -> None:
         assert f"] {label} " in text, label
     assert text.endswith("\r" + " " * 72 + "\r")  # erased at the end
     assert MARKER not in text and "east" not in text
+
+
+@pytest.mark.parametrize("path", [FIXTURES / "three_sites" / "east.csv",
+                                  FIXTURES / "encodings" / "canonical_small.parquet"],
+                         ids=["csv", "parquet"])
+def test_reading_shows_the_share_of_the_file_read(path: object,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from validator.io import csv_reader, parquet_reader
+
+    monkeypatch.setattr(csv_reader, "BLOCK_BYTES", 256)
+    monkeypatch.setattr(parquet_reader, "BATCH_ROWS", 1)
+    stream = _Tty()
+    with progress.shown(quiet=False, stream=stream):
+        validator.validate(path, as_of_date="2026-11-01")
+    shares = [int(m) for m in re.findall(r"\] reading (\d+)% ", stream.getvalue())]
+    assert len(shares) >= 2 and shares == sorted(shares) and shares[-1] == 100
 
 
 def test_silent_when_quiet_or_not_a_terminal() -> None:

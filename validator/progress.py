@@ -3,7 +3,8 @@ phase being run (reading, normalizing, checks, aggregate rules, summarizing, sha
 writing) with a bar over the phases and the seconds so far.
 
 Shown only when stderr is a terminal and the run is not ``--quiet``; in CI, pipes and files
-nothing is printed. It shows phase names only, never a value, path or count from the data.
+nothing is printed. It shows phase names (and the share of a file read) only, never a value,
+path or count from the data.
 """
 
 from __future__ import annotations
@@ -32,14 +33,16 @@ class Bar:
         self.done = 0
         self.shown = False
 
-    def update(self, event: str, phase: str, _seconds: float) -> None:
-        """Redraw for ``event`` ("start"/"end") of ``phase``."""
+    def update(self, event: str, phase: str, value: float) -> None:
+        """Redraw for ``event`` ("start"/"end", or "progress" with ``value`` the fraction done)
+        of ``phase``."""
         if phase in STEPS:
             index = STEPS.index(phase)
             self.done = max(self.done, index + (event == "end"))
         filled = round(WIDTH * self.done / len(STEPS))
+        share = f" {value:.0%}" if event == "progress" else ""
         line = (f"real-validator [{'#' * filled}{'.' * (WIDTH - filled)}] "
-                f"{LABELS.get(phase, phase)} {time.perf_counter() - self.t0:.1f} s")
+                f"{LABELS.get(phase, phase)}{share} {time.perf_counter() - self.t0:.1f} s")
         self.stream.write("\r" + line.ljust(72)[:72])
         self.stream.flush()
         self.shown = True

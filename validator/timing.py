@@ -2,8 +2,9 @@
 
 Nothing is recorded unless a caller asks: :func:`record` collects wall time per phase
 (``read``, ``normalize``, ``gx``, ``rules``, ``summarize``) for the benchmark, and a listener
-set with :func:`listen` is told when each phase starts and ends (the CLI's progress line on a
-terminal). Timings never go into a report, so reports stay byte-identical between runs.
+set with :func:`listen` is told when each phase starts and ends, and how far a long phase has
+got (:func:`advance`: the share of a file read), for the CLI's progress line on a terminal.
+Timings never go into a report, so reports stay byte-identical between runs.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from collections.abc import Callable, Iterator
 #: Phases in pipeline order (docs/benchmarks.md).
 PHASES = ("read", "normalize", "gx", "rules", "summarize")
 
-Listener = Callable[[str, str, float], None]  # (event "start"/"end", phase, seconds so far)
+#: (event, phase, value): "start"/"end" with seconds so far, "progress" with the fraction done
+Listener = Callable[[str, str, float], None]
 
 _recorder: contextvars.ContextVar[dict[str, float] | None] = contextvars.ContextVar(
     "real_validator_timings", default=None)
@@ -63,3 +65,10 @@ def listen(listener: Listener) -> Iterator[None]:
         yield
     finally:
         _listener.reset(token)
+
+
+def advance(name: str, fraction: float) -> None:
+    """Tell the listener, if any, that phase ``name`` is ``fraction`` (0-1) done."""
+    listener = _listener.get()
+    if listener is not None:
+        listener("progress", name, min(max(fraction, 0.0), 1.0))

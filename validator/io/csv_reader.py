@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from validator import timing
 from validator.errors import InputError
 from validator.io.sniff import os_error
 
@@ -140,6 +141,7 @@ def iter_csv_batches(info: SourceInfo, columns: Sequence[str]
                 raise _explain(info, exc) from None
             if batch.num_rows:
                 final_cell = batch.column(last)[-1].as_py()
+                timing.advance("read", source.tell() / max(info.size_bytes, 1))
                 yield batch.select(list(columns))
     _check_runaway_quote(info, final_cell)
 

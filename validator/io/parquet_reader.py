@@ -10,6 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from validator import timing
 from validator.errors import InputError
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ def read_parquet_table(info: SourceInfo, columns: Sequence[str]) -> pa.Table:
 def iter_parquet_batches(info: SourceInfo, columns: Sequence[str],
                          batch_rows: int | None = None) -> Generator[pa.RecordBatch, None, None]:
     """Stream ``columns`` cast to large_string, :data:`BATCH_ROWS` rows at a time."""
-    shown, names = str(info.path), list(columns)
+    shown, names, done = str(info.path), list(columns), 0
     try:
         with pq.ParquetFile(str(info.path)) as pf:
             batches = pf.iter_batches(batch_size=batch_rows or BATCH_ROWS, columns=names,
@@ -54,6 +55,8 @@ def iter_parquet_batches(info: SourceInfo, columns: Sequence[str],
                 except StopIteration:
                     break
                 texts = [text_column(batch.column(name), name, shown) for name in names]
+                done += batch.num_rows
+                timing.advance("read", done / max(pf.metadata.num_rows, 1))
                 yield pa.record_batch(texts, names=names)
     except InputError:
         raise
