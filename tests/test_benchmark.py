@@ -53,3 +53,16 @@ def test_benchmark_script_writes_the_table(tmp_path: Path) -> None:
         assert len(cells) == 14 and float(cells[2]) > 0 and float(cells[3]) > 0
     assert sorted(f.name for f in (tmp_path / "data").iterdir()) == [
         "3k-csv", "3k-parquet", "canonical_3000.csv", "canonical_3000.parquet"]
+
+
+def test_wide_file_benchmark_runs(tmp_path: Path) -> None:
+    """benchmarks/bench_wide.py on 3,000 rows with a 200-byte notes column: the file is
+    written with the notes last, validated, and the result line names the rows and exit."""
+    p = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_wide.py"), "--rows",
+                        "3000", "--note-bytes", "200", "--limit-mib", "100000", "--out",
+                        str(tmp_path)], capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert p.returncode == 0, p.stderr[-2000:]
+    result = json.loads(p.stdout.strip().splitlines()[-1])
+    assert result["rows"] == 3000 and result["exit"] in (0, 1)
+    header = (tmp_path / "wide_3000_200.csv").open().readline().strip().split(",")
+    assert header[-1] == '"notes"' and len(header) == 9
