@@ -172,6 +172,86 @@ def test_checkpoint_engine_spark(tmp_path: Path) -> None:
     assert report["dataset"]["rows"] == 300
 
 
+def _parts(tmp_path: Path, source: str = "fixtures/canonical_3000_seeded_defects.csv") -> Path:
+    """``source`` as a directory of three Parquet part files and a _SUCCESS marker, as Spark
+    writes a dataset."""
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    path = ROOT / source
+    names = path.read_text().splitlines()[0].split(",")
+    table = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
+        column_types=dict.fromkeys(names, "string"), strings_can_be_null=False))
+    out = tmp_path / f"{MARKER}_extract.parquet"  # a name the report must never show
+    out.mkdir()
+    for i, start in enumerate(range(0, table.num_rows, 1000)):
+        pq.write_table(table.slice(start, 1000), out / f"part-{i:05d}.snappy.parquet")
+    (out / "_SUCCESS").write_text("")
+    return out
+
+
+def _results(report: Report) -> list[tuple[Any, ...]]:
+    return [(r.check_id, r.field, r.stratum, r.status, r.numerator, r.denominator)
+            for r in report.results]
+
+
+def test_datasets_spark_reads_alone_give_the_pandas_results(tmp_path: Path) -> None:
+    """A directory of Parquet part files and a file:// URI of a CSV are read by Spark with no
+    driver-side inspection: every check, field and stratum as the pandas engine gives for the
+    CSV; the report names the format and hashes the values, never the URI."""
+    csv = "fixtures/canonical_3000_seeded_defects.csv"
+    pandas = validate(ROOT / csv, as_of_date=AS_OF, stratify_by="site_id")
+    directory = validate(_parts(tmp_path), as_of_date=AS_OF, stratify_by="site_id",
+                         engine="spark")
+    uri = validate(f"file://{ROOT / csv}", as_of_date=AS_OF, stratify_by="site_id",
+                   engine="spark")
+    for report, fmt in ((directory, "parquet"), (uri, "csv")):
+        assert _results(report) == _results(pandas)
+        assert report.dataset["format"] == fmt and report.dataset["engine"] == "spark"
+        assert report.dataset["rows"] == 3000 and len(report.dataset["sha256"]) == 64
+        assert "source" not in report.dataset and MARKER not in json.dumps(report.to_dict())
+        mine, theirs = _comparable(report), _comparable(pandas)
+        for part in (mine, theirs):
+            part.pop("dataset"), part["run"].pop("run_id")
+        assert mine == theirs
+
+
+def test_cli_reads_a_dataset_uri_and_a_checkpoint_keeps_it(tmp_path: Path) -> None:
+    parts = _parts(tmp_path)
+    result = invoke(CliRunner(), "validate", f"file://{parts}", "--engine", "spark",
+                    "--out", tmp_path / "out", "--as-of", AS_OF, "--quiet")
+    assert result.exit_code == 1, result.output  # the seeded defects fail the gate
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["dataset"]["rows"] == 3000 and report["dataset"]["format"] == "parquet"
+    cp = tmp_path / "cp.yaml"
+    cp.write_text(f"version: 1\nsource: file://{parts}\nas_of_date: {AS_OF}\n"
+                  f"engine: spark\noutputs:\n  dir: {tmp_path / 'cp'}\n  formats: [json]\n")
+    result = invoke(CliRunner(), "run", cp, "--quiet")
+    assert result.exit_code == 1, result.output
+    assert json.loads((tmp_path / "cp" / "report.json").read_text())["dataset"]["rows"] == 3000
+
+
+@pytest.mark.parametrize(("args", "message", "absent"), [
+    (["file:///nonexistent/real-validator/extract/", "--engine", "spark"],
+     "file:///nonexistent/real-validator/extract/: Spark could not read it as parquet", None),
+    (["s3a://AKIAEXAMPLE:SECRETKEY@bucket/extract/", "--engine", "spark"],
+     "s3a://bucket/extract/: Spark could not read it as parquet", "SECRETKEY"),
+    (["s3a://AKIAEXAMPLE:SECRETKEY@bucket/extract/"],
+     "s3a://bucket/extract/: the embedded engine reads local files and postgresql:// only",
+     "SECRETKEY"),
+    (["file:///tmp/x.json", "--engine", "spark", "--input-format", "fhir"],
+     "--engine spark reads csv, tsv or parquet datasets, not 'fhir'", None),
+])
+def test_bad_dataset_sources_exit_2_without_credentials(tmp_path: Path, args: list[str],
+                                                        message: str, absent: str | None
+                                                        ) -> None:
+    result = invoke(CliRunner(), "validate", *args, "--out", tmp_path)
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output
+    assert absent is None or absent not in result.output
+    assert not any(tmp_path.iterdir())
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["fixtures/bad/ragged_rows.csv", "--engine", "spark"],
      "row 3 (line 4) has 6 fields where the header has 5"),

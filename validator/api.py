@@ -107,10 +107,13 @@ def _from_frame(frame: pd.DataFrame | pa.Table, prof: Profile | None, where: str
     else:
         table = table.select(wanted)
     data = _as_strings(table)
-    digest = hashlib.sha256(
-        pd.util.hash_pandas_object(data, index=False).to_numpy().tobytes()
-    ).hexdigest()
-    return data, prof, {"format": "dataframe", "sha256": digest, "encoding": None}
+    return data, prof, {"format": "dataframe", "sha256": _values_digest(data), "encoding": None}
+
+
+def _values_digest(data: pd.DataFrame) -> str:
+    """A SHA-256 of the values read, for sources that are not one local file (run_id)."""
+    return hashlib.sha256(
+        pd.util.hash_pandas_object(data, index=False).to_numpy().tobytes()).hexdigest()
 
 
 def _inspect(path: Path, prof: Profile | None, opts: Mapping[str, str | None]
@@ -171,6 +174,32 @@ def _from_spark(path: Path, prof: Profile | None, opts: Mapping[str, str | None]
         session, rows, frame, prof)
 
 
+def _from_spark_dataset(source: str, prof: Profile | None, opts: Mapping[str, str | None]
+                        ) -> tuple[pd.DataFrame, Profile, dict[str, Any], SparkCounts]:
+    """A dataset Spark reads alone (docs/spark.md): a URI such as ``s3a://bucket/extract/``
+    or a local directory of part files. No driver-side inspection: Spark reads the header or
+    schema; the report holds a hash of the values read, never the URI (it may carry PHI)."""
+    from validator.engine.spark_frame import SparkCounts
+    from validator.io import spark as spark_io
+
+    inp = prof.input if prof else profiles.InputOptions()
+    shown = io.shown_uri(str(source))
+    fmt = spark_io.dataset_format(str(source), opts.get("input_format") or inp.format)
+    session = spark_io.session(opts.get("spark_master"))
+    rows = spark_io.read_dataset(session, str(source), fmt,
+                                 encoding=opts.get("encoding") or inp.encoding,
+                                 delimiter=opts.get("delimiter") or inp.delimiter)
+    present = tuple(rows.columns)
+    prof = prof or profiles.infer(present, where=shown)
+    if opts.get("stratify_by"):
+        prof = profiles.with_stratum(prof, str(opts["stratify_by"]), present, where=shown)
+    profiles.check_columns(prof, present, where=shown)
+    rows = spark_io.project(rows, prof.columns(), shown)
+    frame = _as_strings(spark_io.to_arrow(rows, shown, prof.columns()))
+    return frame, prof, {"format": fmt, "sha256": _values_digest(frame), "encoding": None,
+                         "engine": "spark"}, SparkCounts(session, rows, frame, prof)
+
+
 def _from_postgres(url: str, prof: Profile | None, opts: Mapping[str, str | None]
                    ) -> tuple[pd.DataFrame, Profile, dict[str, Any]]:
     """A PostgreSQL table (``?table=``) or query: only the mapped columns, streamed as text."""
@@ -186,11 +215,8 @@ def _from_postgres(url: str, prof: Profile | None, opts: Mapping[str, str | None
         profiles.check_columns(prof, present, where=src.shown)
         data = to_frame(compact(postgres.iter_batches(conn, src, prof.columns(), types),
                                 prof.columns()))
-    digest = hashlib.sha256(
-        pd.util.hash_pandas_object(data, index=False).to_numpy().tobytes()
-    ).hexdigest()
-    return data, prof, {"format": "postgresql", "source": src.shown, "sha256": digest,
-                        "encoding": None}
+    return data, prof, {"format": "postgresql", "source": src.shown,
+                        "sha256": _values_digest(data), "encoding": None}
 
 
 def _from_fhir(path: Path, prof: Profile | None
@@ -211,7 +237,15 @@ def _read(source: Source, prof: Profile | None, opts: Mapping[str, str | None], 
             raise UsageError("engine='spark' reads a CSV, TSV or Parquet file path",
                              hint="validate DataFrames and postgresql:// sources with the "
                                   "pandas engine")
+        from validator.io.spark import is_dataset
+
+        if is_dataset(source):
+            return _from_spark_dataset(str(source), prof, opts)
         return _from_spark(Path(source), prof, opts)
+    if io.is_uri(source) and not io.is_database_url(source):
+        raise UsageError(f"{io.shown_uri(str(source))}: the embedded engine reads local files "
+                         "and postgresql:// only",
+                         hint="read s3a://, hdfs://, file:/ and other URIs with --engine spark")
     if isinstance(source, pd.DataFrame | pa.Table):
         return (*_from_frame(source, prof, where="DataFrame",
                              stratify_by=opts.get("stratify_by")), None)

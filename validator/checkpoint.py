@@ -32,7 +32,7 @@ class Checkpoint:
     """A validated checkpoint."""
 
     name: str
-    source: Path | str  # a file (resolved), or a postgresql:// URL as written
+    source: Path | str  # a file (resolved), or a URI (postgresql://, s3a://...) as written
     profile: Path | None
     thresholds: Path | Mapping[str, Any] | None
     suites: tuple[str, ...] | None
@@ -168,7 +168,9 @@ def _flag(value: Any, where: str) -> bool:
 
 
 def _is_url(value: str) -> bool:
-    return value.lower().startswith(("postgresql://", "postgres://"))
+    from validator.io import is_uri
+
+    return is_uri(value)
 
 
 def _text(value: Any, where: str) -> str | None:

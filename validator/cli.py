@@ -204,10 +204,11 @@ def _worklist_arg(path: Path | None, raw_keys: bool, salt: str | None,
 
 
 def _source_arg(ctx: click.Context, param: click.Parameter, value: str) -> Path | str:
-    """A file path, or a postgresql:// URL kept as text (Path would fold its //)."""
-    from validator.io import is_database_url
+    """A file path, or a URI (postgresql://, or s3a://, hdfs://, file:/... for --engine spark)
+    kept as text (Path would fold its //)."""
+    from validator.io import is_uri
 
-    return value if is_database_url(value) else Path(value)
+    return value if is_uri(value) else Path(value)
 
 
 _RESULTS_DB_OPTION = click.option(

@@ -22,6 +22,7 @@ file is only ever opened read-only.
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass
@@ -35,14 +36,28 @@ from validator.io.compact import compact as compact_batches
 from validator.io.csv_reader import iter_csv_batches, parse_header
 from validator.io.parquet_reader import iter_parquet_batches, parquet_columns
 
-__all__ = ["SourceInfo", "inspect_source", "is_database_url", "iter_columns", "read_columns",
-           "read_compact"]
+__all__ = ["SourceInfo", "inspect_source", "is_database_url", "is_uri", "iter_columns",
+           "read_columns", "read_compact", "shown_uri"]
 
 
 def is_database_url(source: object) -> bool:
     """True for a ``postgresql://`` source (read by :mod:`validator.io.postgres`)."""
     return isinstance(source, str) and source.lower().startswith(("postgresql://",
                                                                  "postgres://"))
+
+
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:/")  # two letters at least: not C:/ on Windows
+
+
+def is_uri(source: object) -> bool:
+    """True for a source written as a URI with a scheme (``postgresql://``, ``s3a://``,
+    ``hdfs://``, ``dbfs:/``, ``file:/``...): kept as text, never folded into a local path."""
+    return isinstance(source, str) and bool(_URI.match(source))
+
+
+def shown_uri(uri: str) -> str:
+    """``uri`` without the user and password a URI may carry (``s3a://KEY:SECRET@bucket``)."""
+    return re.sub(r"^([A-Za-z][A-Za-z0-9+.-]+://)[^/@]*@", r"\1", uri)
 
 
 @dataclass(frozen=True)

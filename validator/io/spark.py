@@ -29,7 +29,8 @@ from validator.errors import InputError, UsageError
 if TYPE_CHECKING:
     from validator.io import SourceInfo
 
-__all__ = ["DEFAULT_MASTER", "read", "session", "to_arrow"]
+__all__ = ["DEFAULT_MASTER", "dataset_format", "is_dataset", "project", "read", "read_dataset",
+           "session", "to_arrow"]
 
 DEFAULT_MASTER = "local[*]"
 #: Driver heap for local mode (Spark's default, 1 GiB, is too small to hand 10M rows to Arrow);
@@ -128,34 +129,42 @@ def _quoted(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
 
 
-def read(spark: Any, info: SourceInfo, columns: Sequence[str]) -> Any:
-    """The inspected file as a Spark DataFrame of ``columns``, every cell a string."""
+def _reader(spark: Any, fmt: str, delimiter: str | None, encoding: str | None) -> Any:
+    """Spark's reader for ``fmt``: CSV cells as text with no null conversion, RFC 4180 quotes,
+    failing on a malformed record; Parquet columns in their own type."""
+    if fmt == "parquet":
+        return spark.read.format("parquet")
+    return (spark.read.format("csv").option("header", "true").option("inferSchema", "false")
+            .option("sep", delimiter or ("\t" if fmt == "tsv" else ","))
+            .option("encoding", _spark_encoding(encoding))
+            .option("quote", '"').option("escape", '"')
+            .option("multiLine", "true").option("mode", "FAILFAST")
+            .option("nullValue", _NO_NULL).option("emptyValue", "")
+            .option("ignoreLeadingWhiteSpace", "false")
+            .option("ignoreTrailingWhiteSpace", "false")
+            .option("enforceSchema", "false"))
+
+
+def _projected(frame: Any, columns: Sequence[str]) -> Any:
     from pyspark.sql import functions as F
 
+    # Parquet columns keep their type: the driver turns them into text exactly as the
+    # embedded reader does (validator/io/parquet_reader.py), e.g. 1.0 -> "1"
+    return frame.select([F.col(_quoted(c)).alias(c) for c in columns])
+
+
+def read(spark: Any, info: SourceInfo, columns: Sequence[str]) -> Any:
+    """The inspected file as a Spark DataFrame of ``columns``, every cell a string."""
     path = str(info.path.resolve())
     try:
         with quiet():
-            if info.format == "parquet":
-                frame = spark.read.parquet(path)
-            else:
-                frame = (spark.read.option("header", "true").option("inferSchema", "false")
-                         .option("sep", info.delimiter or ",")
-                         .option("encoding", _spark_encoding(info.encoding))
-                         .option("quote", '"').option("escape", '"')
-                         .option("multiLine", "true").option("mode", "FAILFAST")
-                         .option("nullValue", _NO_NULL).option("emptyValue", "")
-                         .option("ignoreLeadingWhiteSpace", "false")
-                         .option("ignoreTrailingWhiteSpace", "false")
-                         .option("enforceSchema", "false")
-                         .csv(path))
+            frame = _reader(spark, info.format, info.delimiter, info.encoding).load(path)
             if info.format != "parquet" and frame.columns and info.columns:
                 # name the columns as the driver's inspection read the header (Spark may
                 # keep a UTF-8 byte-order mark in the first name)
                 frame = frame.toDF(*info.columns) if len(frame.columns) == len(
                     info.columns) else frame
-            # Parquet columns keep their type: the driver turns them into text exactly as the
-            # embedded reader does (validator/io/parquet_reader.py), e.g. 1.0 -> "1"
-            frame = frame.select([F.col(_quoted(c)).alias(c) for c in columns])
+            frame = _projected(frame, columns)
     except Exception as exc:
         raise InputError(f"{info.path}: Spark could not read the file as {info.format} "
                          f"({type(exc).__name__}; details withheld: they may quote data)",
@@ -164,29 +173,96 @@ def read(spark: Any, info: SourceInfo, columns: Sequence[str]) -> Any:
     return frame
 
 
+def is_dataset(source: object) -> bool:
+    """A source Spark reads without the driver inspecting it: a URI other than postgresql://
+    (``s3a://``, ``hdfs://``, ``abfss://``, ``dbfs:/``, ``file:/``...) or a local directory
+    (Spark's output: part files)."""
+    from pathlib import Path
+
+    from validator.io import is_database_url, is_uri
+
+    if is_uri(source):
+        return not is_database_url(source)
+    return isinstance(source, str | Path) and Path(source).is_dir()
+
+
+def dataset_format(source: str, fmt: str | None) -> str:
+    """``fmt`` (csv, tsv or parquet) if given, else from the name's extension, else Parquet
+    (what a directory of part files usually holds)."""
+    if fmt is not None:
+        if fmt not in ("csv", "tsv", "parquet"):
+            raise UsageError(f"--engine spark reads csv, tsv or parquet datasets, not {fmt!r}")
+        return fmt
+    name = source.rstrip("/").lower()
+    if name.endswith((".csv", ".csv.gz")):
+        return "csv"
+    if name.endswith((".tsv", ".tab", ".tsv.gz")):
+        return "tsv"
+    return "parquet"
+
+
+def read_dataset(spark: Any, source: str, fmt: str, *, encoding: str | None = None,
+                 delimiter: str | None = None) -> Any:
+    """Every column of the dataset at ``source`` (a URI or a directory), read by Spark; the
+    caller projects the mapped ones with :func:`project`. Messages name the source without
+    the credentials a URI may carry, and never quote Spark's text."""
+    from validator.io import shown_uri
+
+    shown = shown_uri(str(source))
+    try:
+        with quiet():
+            frame = _reader(spark, fmt, delimiter, encoding).load(str(source))
+            names = frame.columns
+            if names and names[0].startswith("\ufeff"):  # a UTF-8 byte-order mark
+                frame = frame.toDF(names[0][1:], *names[1:])
+    except Exception as exc:
+        raise InputError(f"{shown}: Spark could not read it as {fmt} ({type(exc).__name__}; "
+                         "details withheld)",
+                         hint="check the path or URI, that Spark can reach it (for s3a://, "
+                              "hdfs:// and the like, the cluster's file-system connectors and "
+                              "credentials), and --format") from None
+    if not frame.columns:
+        raise InputError(f"{shown}: Spark found no columns", hint="check the path or URI")
+    return frame
+
+
+def project(frame: Any, columns: Sequence[str], shown: str) -> Any:
+    """Only ``columns`` of a dataset read by :func:`read_dataset`."""
+    try:
+        with quiet():
+            return _projected(frame, columns)
+    except Exception as exc:
+        raise InputError(f"{shown}: Spark could not select the mapped columns "
+                         f"({type(exc).__name__}; details withheld)") from None
+
+
 def _spark_encoding(codec: str | None) -> str:
     return {None: "UTF-8", "utf-8": "UTF-8", "utf-8-sig": "UTF-8", "cp1252": "windows-1252",
             "utf-16": "UTF-16", "utf-32": "UTF-32"}.get(codec, codec or "UTF-8")
 
 
-def to_arrow(frame: Any, info: SourceInfo, columns: Sequence[str]) -> pa.Table:
+def to_arrow(frame: Any, info: SourceInfo | str, columns: Sequence[str]) -> pa.Table:
     """Collect a Spark DataFrame of strings to the driver as an Arrow table (large_string).
+    ``info`` is the inspected file, or the shown name of a dataset read by Spark alone.
 
-    When Spark rejects the rows (ragged rows, an unterminated quote), the embedded reader
-    reads the file to name the bad row in the message; Spark's own message is withheld."""
+    When Spark rejects the rows of a file (ragged rows, an unterminated quote), the embedded
+    reader reads it to name the bad row in the message; Spark's own message is withheld."""
+    shown = info if isinstance(info, str) else str(info.path)
     try:
         with quiet():
             table = frame.toArrow()
     except Exception as exc:
-        if info.format != "parquet":
+        if not isinstance(info, str) and info.format != "parquet":
             from validator.io import read_columns
 
             read_columns(info, columns)  # raises the embedded reader's precise InputError
-        raise InputError(f"{info.path}: Spark could not read the rows ({type(exc).__name__}; "
+        raise InputError(f"{shown}: Spark could not read the rows ({type(exc).__name__}; "
                          "details withheld: they may quote data)",
                          hint="check the file with --engine pandas, which names the bad row"
+                         if not isinstance(info, str) else
+                         "check the dataset's format and that every part has the same columns"
                          ) from None
-    return as_text(table, str(info.path))
+    return as_text(table, shown)
 
 
 def as_text(table: pa.Table, shown: str) -> pa.Table:
