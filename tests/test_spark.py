@@ -172,6 +172,18 @@ def test_checkpoint_engine_spark(tmp_path: Path) -> None:
     assert report["dataset"]["rows"] == 300
 
 
+def test_patient_key_is_one_per_pair_whatever_the_ids_hold(tmp_path: Path) -> None:
+    """(id "a<US>b", site "c") and (id "a", site "b<US>c") are two patients: a key joined with a
+    separator would make them one (and the cross-check an ERROR)."""
+    path = tmp_path / "ids.csv"
+    path.write_text("patient_id,site_id,race_codes,ethnicity_code\n"
+                    "a\x1fb,c,2106-3,2186-5\na,b\x1fc,2106-3,2186-5\n")
+    found = {engine: validate(path, as_of_date=AS_OF, engine=engine).result(
+        "PATIENT.KEY_UNIQUE") for engine in ("pandas", "spark")}
+    for r in found.values():
+        assert (r.status, r.numerator, r.denominator) == (Status.PASS, 0, 2), r
+
+
 def _parts(tmp_path: Path, source: str = "fixtures/canonical_3000_seeded_defects.csv") -> Path:
     """``source`` as a directory of three Parquet part files and a _SUCCESS marker, as Spark
     writes a dataset."""

@@ -100,8 +100,10 @@ def prepared(spark: Any, rows: Any, raw: pd.DataFrame, frame: pd.DataFrame,
         elif column == _KEY:
             key = _trimmed(F.col(renamed[fields["patient_id"].column]).cast("string"))
             if "site_id" in fields:
+                # the id's length first: one key per (id, site) pair whatever the ids hold
                 site = _trimmed(F.col(renamed[fields["site_id"].column]).cast("string"))
-                key = F.concat(key, F.lit("\x1f"), F.coalesce(site, F.lit("")))
+                key = F.concat(F.length(key).cast("string"), F.lit(":"), key,
+                               F.coalesce(site, F.lit("")))
             exprs[column] = key
         else:
             exprs[column] = _trimmed(F.col(renamed[fields[column].column]).cast("string"))
