@@ -279,14 +279,19 @@ def stable_over_time(ctx: RuleContext, check: CheckDef, field: str) -> GroupMeas
         raise NotApplicable("one row per patient (profile grain: patient); declare "
                             "grain: encounter for encounter-level extracts")
     pid = ctx.require("patient_id", "(needed to follow a patient across records)")
-    cat_sets = nf.rows("informative")
-    keys = pd.Series([",".join(sorted(categories(items))) for items in cat_sets])
-    patients = pd.Series(ctx.data.patient_codes())
-    usable = nf.informative_mask() & (keys != "").to_numpy() & pid.informative_mask()
+    # each distinct value's category set as one integer (computed once per distinct value,
+    # not per row: encounter-level extracts have millions of rows)
+    per_unique = [",".join(sorted(categories(u.informative))) for u in nf.uniques]
+    set_codes, _ = pd.factorize(pd.Series(per_unique, dtype=object))
+    keys = set_codes[nf.codes] if len(per_unique) else np.zeros(ctx.n_rows, dtype=np.intp)
+    has_set = np.array([k != "" for k in per_unique], dtype=bool)
+    patients = ctx.data.patient_codes()
+    usable = (nf.informative_mask() & (has_set[nf.codes] if len(per_unique) else False)
+              & pid.informative_mask())
 
     def measure(rows: np.ndarray) -> Measurement:
         m = rows & usable
-        frame = pd.DataFrame({"p": patients[m].to_numpy(), "k": keys[m].to_numpy()})
+        frame = pd.DataFrame({"p": patients[m], "k": keys[m]})
         per_patient = frame.groupby("p")["k"].agg(["size", "nunique"])
         eligible = per_patient[per_patient["size"] >= 2]
         changed = int((eligible["nunique"] > 1).sum())
