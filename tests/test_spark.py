@@ -207,14 +207,24 @@ def _results(report: Report) -> list[tuple[Any, ...]]:
             for r in report.results]
 
 
+def test_parquet_directory_on_spark_equals_pandas(tmp_path: Path) -> None:
+    """A local directory of Parquet part files is inspected on the driver like a file and read
+    by Spark: the same report as the embedded engine reading the directory."""
+    parts = _parts(tmp_path)
+    pandas, spark = (validate(parts, as_of_date=AS_OF, stratify_by="site_id", engine=engine)
+                     for engine in ("pandas", "spark"))
+    assert spark.dataset["engine"] == "spark" and spark.dataset["size_bytes"] > 0
+    assert _comparable(spark) == _comparable(pandas)
+
+
 def test_datasets_spark_reads_alone_give_the_pandas_results(tmp_path: Path) -> None:
-    """A directory of Parquet part files and a file:// URI of a CSV are read by Spark with no
-    driver-side inspection: every check, field and stratum as the pandas engine gives for the
-    CSV; the report names the format and hashes the values, never the URI."""
+    """A file:// URI of a Parquet directory and of a CSV are read by Spark with no driver-side
+    inspection: every check, field and stratum as the pandas engine gives for the CSV; the
+    report names the format and hashes the values, never the URI."""
     csv = "fixtures/canonical_3000_seeded_defects.csv"
     pandas = validate(ROOT / csv, as_of_date=AS_OF, stratify_by="site_id")
-    directory = validate(_parts(tmp_path), as_of_date=AS_OF, stratify_by="site_id",
-                         engine="spark")
+    directory = validate(f"file://{_parts(tmp_path)}", as_of_date=AS_OF,
+                         stratify_by="site_id", engine="spark")
     uri = validate(f"file://{ROOT / csv}", as_of_date=AS_OF, stratify_by="site_id",
                    engine="spark")
     for report, fmt in ((directory, "parquet"), (uri, "csv")):

@@ -12,7 +12,8 @@ text. Encoding: ``encoding`` if given; else a BOM (utf-8-sig, utf-16, utf-32); e
 UTF-16 by its NUL pattern; else "utf-8" if the whole file is strict UTF-8; else
 charset-normalizer, with cp1252 preferred over other 8-bit code pages; a file with UTF-8
 characters before its first non-UTF-8 byte mixes encodings and is refused (unless ``encoding``
-is given). JSON, XML/HTML, and text named .parquet are refused with their own message.
+is given). JSON, XML/HTML, and text named .parquet are refused with their own message. A
+directory holding Parquet files (part files, ``key=value/`` partitions) is one Parquet table.
 
 Bad input raises :class:`~validator.errors.InputError` (bad option values
 :class:`~validator.errors.UsageError`) with one line naming the file, never quoting a cell. The
@@ -21,6 +22,7 @@ file is only ever opened read-only.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from collections import Counter
@@ -34,7 +36,12 @@ from validator.errors import InputError, UsageError
 from validator.io import sniff
 from validator.io.compact import compact as compact_batches
 from validator.io.csv_reader import iter_csv_batches, parse_header
-from validator.io.parquet_reader import iter_parquet_batches, parquet_columns
+from validator.io.parquet_reader import (
+    dataset_columns,
+    dataset_files,
+    iter_parquet_batches,
+    parquet_columns,
+)
 
 __all__ = ["SourceInfo", "inspect_source", "is_database_url", "is_uri", "iter_columns",
            "read_columns", "read_compact", "shown_uri"]
@@ -87,6 +94,8 @@ def inspect_source(
     fmt = sniff.normalize_format(fmt)
     encoding = sniff.normalize_encoding(encoding)
     delimiter = sniff.normalize_delimiter(delimiter)
+    if file_path.is_dir() and dataset_files(file_path):
+        return _inspect_dataset(file_path, shown, fmt)
     sniff.check_path(file_path, shown)
     scan = sniff.scan_file(file_path, shown)
     if scan.size == 0:
@@ -99,6 +108,28 @@ def inspect_source(
         _check_unique(columns, shown)
         return SourceInfo(file_path, "parquet", None, None, columns, scan.size, scan.sha256)
     return _inspect_text(file_path, shown, kind, encoding, delimiter, scan)
+
+
+def _inspect_dataset(path: Path, shown: str, fmt: str | None) -> SourceInfo:
+    """A directory of Parquet part files read as one table; the checksum covers every file's
+    name and bytes, in order."""
+    if fmt not in (None, "parquet"):
+        raise UsageError(f"{shown}: a directory is read as a Parquet dataset, not as {fmt}",
+                         hint="drop --input-format, or pass one file")
+    digest = hashlib.sha256()
+    size = 0
+    for part in dataset_files(path):
+        digest.update(str(part.relative_to(path)).encode() + b"\0")
+        try:
+            with open(part, "rb") as fh:
+                while chunk := fh.read(1 << 20):
+                    digest.update(chunk)
+                    size += len(chunk)
+        except OSError as exc:
+            raise sniff.os_error(exc, f"{shown}/{part.relative_to(path)}") from None
+    columns = dataset_columns(path, shown)
+    _check_unique(columns, shown)
+    return SourceInfo(path, "parquet", None, None, columns, size, digest.hexdigest())
 
 
 def _inspect_text(
@@ -202,7 +233,8 @@ def _check_unchanged(info: SourceInfo) -> None:
     """A cheap guard that the file is the one that was inspected."""
     shown = str(info.path)
     try:
-        size = os.stat(info.path).st_size
+        size = (sum(p.stat().st_size for p in dataset_files(info.path)) if info.path.is_dir()
+                else os.stat(info.path).st_size)
     except OSError as exc:
         raise sniff.os_error(exc, shown) from None
     if size != info.size_bytes:

@@ -1,10 +1,12 @@
-"""Parquet: schema inspection and projected reading, every column cast to large_string."""
+"""Parquet: schema inspection and projected reading of a file or a dataset directory (part
+files), streamed in batches, every column cast to large_string."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Generator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -35,6 +37,48 @@ def parquet_columns(path: Path, shown: str) -> tuple[str, ...]:
         raise _corrupt(shown) from None
 
 
+def dataset_files(path: Path) -> list[Path]:
+    """The Parquet files of a dataset directory (Spark's or pyarrow's output: part files, maybe
+    in ``key=value/`` partition folders), sorted; names starting with "." or "_" (``_SUCCESS``,
+    ``.crc``) are not data."""
+    return sorted(p for p in path.rglob("*")
+                  if p.is_file() and p.suffix.lower() in (".parquet", ".parq", ".pq")
+                  and not any(part.startswith((".", "_"))
+                              for part in p.relative_to(path).parts))
+
+
+def _dataset(path: Path) -> Any:
+    import pyarrow.dataset as ds
+
+    return ds.dataset([str(p) for p in dataset_files(path)], format="parquet",
+                      partitioning=ds.partitioning(flavor="hive"),
+                      partition_base_dir=str(path))
+
+
+def dataset_columns(path: Path, shown: str) -> tuple[str, ...]:
+    """Column names of a Parquet dataset directory (hive partition keys included). Every part's
+    footer is read: a corrupt part, or parts whose columns differ, are named."""
+    first: tuple[Path, list[str]] | None = None
+    for part in dataset_files(path):
+        where = f"{shown}: part {part.relative_to(path)}"
+        try:
+            names = pq.read_schema(str(part)).names
+        except Exception:
+            raise InputError(f"{where} is not a readable Parquet file (truncated or corrupt)",
+                             hint=_CORRUPT_HINT) from None
+        if first is None:
+            first = (part, names)
+        elif sorted(names) != sorted(first[1]):
+            raise InputError(f"{where} has other columns than part "
+                             f"{first[0].relative_to(path)}",
+                             hint="write every part of the dataset with the same columns")
+    try:
+        return tuple(_dataset(path).schema.names)
+    except Exception:
+        raise InputError(f"{shown}: the Parquet files of this directory cannot be read as one "
+                         "table", hint=_CORRUPT_HINT) from None
+
+
 def read_parquet_table(info: SourceInfo, columns: Sequence[str]) -> pa.Table:
     """Read only ``columns``, in the requested order, each cast to large_string."""
     schema = pa.schema([(name, pa.large_string()) for name in columns])
@@ -45,18 +89,27 @@ def iter_parquet_batches(info: SourceInfo, columns: Sequence[str],
                          batch_rows: int | None = None) -> Generator[pa.RecordBatch, None, None]:
     """Stream ``columns`` cast to large_string, :data:`BATCH_ROWS` rows at a time."""
     shown, names, done = str(info.path), list(columns), 0
+    size = batch_rows or BATCH_ROWS
     try:
-        with pq.ParquetFile(str(info.path)) as pf:
-            batches = pf.iter_batches(batch_size=batch_rows or BATCH_ROWS, columns=names,
-                                      use_threads=True)
+        with contextlib.ExitStack() as stack:
+            if info.path.is_dir():  # in file order: to_batches keeps it
+                data = _dataset(info.path)
+                total = data.count_rows()
+                batches = iter(data.to_batches(columns=names, batch_size=size))
+            else:
+                pf = stack.enter_context(pq.ParquetFile(str(info.path)))
+                total = pf.metadata.num_rows
+                batches = pf.iter_batches(batch_size=size, columns=names, use_threads=True)
             while True:
                 try:
                     batch = next(batches)
                 except StopIteration:
                     break
+                if not batch.num_rows:
+                    continue
                 texts = [text_column(batch.column(name), name, shown) for name in names]
                 done += batch.num_rows
-                timing.advance("read", done / max(pf.metadata.num_rows, 1))
+                timing.advance("read", done / max(total, 1))
                 yield pa.record_batch(texts, names=names)
     except InputError:
         raise

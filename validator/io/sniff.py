@@ -136,8 +136,8 @@ def os_error(exc: OSError, shown: str) -> InputError:
 def _directory_error(shown: str) -> InputError:
     return InputError(
         f"{shown}: is a directory, not a data file",
-        hint="pass the path of one CSV, TSV or Parquet file (a directory of Parquet part "
-             "files is read with --engine spark)",
+        hint="pass a CSV, TSV or Parquet file, or a directory of Parquet part files (CSV part "
+             "files: --engine spark)",
     )
 
 

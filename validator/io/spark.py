@@ -176,14 +176,16 @@ def read(spark: Any, info: SourceInfo, columns: Sequence[str]) -> Any:
 def is_dataset(source: object) -> bool:
     """A source Spark reads without the driver inspecting it: a URI other than postgresql://
     (``s3a://``, ``hdfs://``, ``abfss://``, ``dbfs:/``, ``file:/``...) or a local directory
-    (Spark's output: part files)."""
+    without Parquet files (CSV part files; a Parquet directory is inspected like a file)."""
     from pathlib import Path
 
     from validator.io import is_database_url, is_uri
+    from validator.io.parquet_reader import dataset_files
 
     if is_uri(source):
         return not is_database_url(source)
-    return isinstance(source, str | Path) and Path(source).is_dir()
+    return (isinstance(source, str | Path) and Path(source).is_dir()
+            and not dataset_files(Path(source)))
 
 
 def dataset_format(source: str, fmt: str | None) -> str:
