@@ -210,11 +210,15 @@ def age_bands(ctx: RuleContext) -> Groups | None:
     """Per-row age band at the extract date (0-4, 5-10, 11-17, 18+); None without birth_date."""
     if not usable(ctx, "birth_date"):
         return None
-    age = age_in_years(ctx, ctx.require("birth_date"))
-    codes = np.full(ctx.n_rows, -1, dtype=np.int64)
-    for i, (low, high, _) in enumerate(AGE_BANDS):
-        codes[(age >= low) & (age < high)] = i
-    return Groups(codes, tuple(label for _, _, label in AGE_BANDS))
+    cached = ctx.cache.get("age_bands")
+    if cached is None:
+        age = age_in_years(ctx, ctx.require("birth_date"))
+        codes = np.full(ctx.n_rows, -1, dtype=np.int64)
+        for i, (low, high, _) in enumerate(AGE_BANDS):
+            codes[(age >= low) & (age < high)] = i
+        codes.flags.writeable = False
+        cached = ctx.cache["age_bands"] = Groups(codes, tuple(label for _, _, label in AGE_BANDS))
+    return cached  # type: ignore[return-value]
 
 
 def payer_groups(ctx: RuleContext) -> Groups | None:

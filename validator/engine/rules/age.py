@@ -41,8 +41,29 @@ def age_in_years(ctx: RuleContext, nf: NormalizedField,
     """Completed years of age per row; -1 without a birth date.
 
     Age at the extract date (as_of), or, when ``at`` (a date field such as
-    ``lang_collected_date``) is given, at that date on the rows where it holds one.
+    ``lang_collected_date``) is given, at that date on the rows where it holds one. Computed
+    once per run and field pair (a dozen rules ask); the array is read-only.
     """
+    key = ("age_in_years", nf.name, None if at is None else at.name)
+    cached = ctx.cache.get(key)
+    if cached is None:
+        cached = _age_in_years(ctx, nf, at)
+        cached.flags.writeable = False
+        ctx.cache[key] = cached
+    return cached  # type: ignore[return-value]
+
+
+def _age_in_years(ctx: RuleContext, nf: NormalizedField,
+                  at: NormalizedField | None) -> np.ndarray:
+    if at is None and ctx.as_of_rows is None:
+        # one as_of for every row: the age of each distinct birth date, then one gather
+        year = np.array([u.date.year if u.date else -1 for u in nf.uniques], dtype=np.int64)
+        md = np.array([u.date.month * 100 + u.date.day if u.date else -1 for u in nf.uniques],
+                      dtype=np.int64)
+        as_of = ctx.as_of
+        per_unique = np.where(year >= 0, as_of.year - year - (
+            as_of.month * 100 + as_of.day < md).astype(np.int64), -1)
+        return per_unique[nf.codes] if len(per_unique) else np.full(ctx.n_rows, -1, np.int64)
     by, bmd = _ymd(nf)
     if at is not None:
         at_extract = age_in_years(ctx, nf)

@@ -86,7 +86,7 @@ def _need_sites(ctx: RuleContext) -> tuple[np.ndarray, list[str]]:
 def category_never_used(ctx: RuleContext, check: CheckDef, field: str) -> GroupMeasure:
     """Sites with at least min_site_informative informative records that never record a
     watched category the network uses in at least min_network_share % of its records."""
-    codes, _ = _need_sites(ctx)
+    codes, labels = _need_sites(ctx)
     nf = ctx.require(field)
     s = stratifier(ctx, field)
     masks = WATCHED[field](nf)
@@ -98,15 +98,20 @@ def category_never_used(ctx: RuleContext, check: CheckDef, field: str) -> GroupM
             f"network records in at least {min_share:g}% of its records "
             f"({', '.join(watched) or 'none'})")
 
+    def per_site(mask: np.ndarray) -> np.ndarray:
+        """Rows of ``mask`` per site code (one pass, not one per site)."""
+        return np.bincount(codes[mask], minlength=len(labels))
+
     def measure(rows: np.ndarray) -> Measurement:
         evaluated = violated = 0
         never = dict.fromkeys(masks, 0)
-        for site in distinct(codes[rows]):
-            m = rows & (codes == site)
-            if int((s.informative & m).sum()) < min_inf:
+        informative = per_site(rows & s.informative)
+        used = {k: per_site(rows & masks[k]) > 0 for k in watched}
+        for site in np.flatnonzero(per_site(rows)):
+            if int(informative[site]) < min_inf:
                 continue
             evaluated += 1
-            missing = [k for k in watched if not (masks[k] & m).any()]
+            missing = [k for k in watched if not used[k][site]]
             violated += bool(missing)
             for k in missing:
                 never[k] += 1
@@ -230,15 +235,18 @@ def distribution_shift(ctx: RuleContext, check: CheckDef, field: str) -> GroupMe
             out[sec] = None if table is None else _shares(table, ks, minimum)
         return out
 
+    several_sites = found is not None and len(distinct(codes)) > 1
+
     def measure(rows: np.ndarray) -> Measurement:
         shift = _Shift(limit, {"between_sites": 0, "between_runs": 0},
                        {"between_sites": 0, "between_runs": 0})
-        whole = rows.all() or found is None or len(distinct(codes[rows])) > 1
-        sites = [int(c) for c in distinct(codes[rows])] if found is not None else []
+        present = distinct(codes[rows]) if found is not None else np.zeros(0, np.intp)
+        whole = found is None or len(present) > 1 or bool(rows.all())
+        sites = [int(c) for c in present]
         for code in sites:
             m = rows & (codes == code)
             rest = (codes != code)
-            if len(distinct(codes)) > 1:
+            if several_sites:
                 shift.add("between_sites", _current(t, m, standard, keys, minimum),
                           _current(t, rest, standard, keys, minimum), "rest of network")
             if prev is not None:
