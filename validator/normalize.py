@@ -145,11 +145,13 @@ class NormalizedField:
             values[i] = getattr(u, attr)
         return values[self.codes]
 
+    def per_value(self, predicate: Any) -> np.ndarray:
+        """Per distinct value (in ``uniques`` order): ``predicate(unique)`` as a boolean."""
+        return np.fromiter((bool(predicate(u)) for u in self.uniques), bool, len(self.uniques))
+
     def flag(self, predicate: Any) -> np.ndarray:
         """Per-row boolean: ``predicate(unique)`` evaluated once per distinct value."""
-        per_unique = np.fromiter((bool(predicate(u)) for u in self.uniques), bool,
-                                 len(self.uniques))
-        return per_unique[self.codes]
+        return self.per_value(predicate)[self.codes]
 
     def informative_mask(self) -> np.ndarray:
         """Rows with at least one informative value."""

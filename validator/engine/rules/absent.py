@@ -9,7 +9,7 @@ import numpy as np
 
 from validator import tokens
 from validator.catalog import CheckDef
-from validator.engine.measures import GroupMeasure, Measurement, RowMeasure, RuleContext, distinct
+from validator.engine.measures import GroupMeasure, Measurement, RowMeasure, RuleContext
 from validator.engine.rules import rule
 
 
@@ -43,12 +43,14 @@ def reasons_distinguished(ctx: RuleContext, check: CheckDef, field: str) -> Grou
     """Per site: all absent values carry one token and `declined` is never used."""
     nf = ctx.require(field)
     min_absent = ctx.param(check, "min_absent")
-    absent = ~nf.informative_mask()
-    states = nf.rows("state")
-    sites = ctx.strata if ctx.strata is not None else np.zeros(ctx.n_rows, dtype=np.intp)
+    absent = ~nf.per_value(lambda u: bool(u.informative) or u.date is not None)
+    states = [u.state for u in nf.uniques]
 
-    def one_unit(mask: np.ndarray) -> tuple[bool, bool, Counter[str]]:
-        counts = Counter(states[mask & absent].tolist())
+    def one_unit(per_value: np.ndarray) -> tuple[bool, bool, Counter[str]]:
+        """``per_value``: the unit's rows per distinct value."""
+        counts: Counter[str] = Counter()
+        for i in np.flatnonzero(absent & (per_value > 0)):
+            counts[states[i]] += int(per_value[i])
         total = sum(counts.values())
         eligible = total >= min_absent
         violated = eligible and len(counts) == 1 and counts.get("declined", 0) == 0
@@ -57,8 +59,9 @@ def reasons_distinguished(ctx: RuleContext, check: CheckDef, field: str) -> Grou
     def measure(rows: np.ndarray) -> Measurement:
         eligible = violated = 0
         overall: Counter[str] = Counter()
-        for site in distinct(sites[rows]):
-            e, v, counts = one_unit(rows & (sites == site))
+        table = ctx.value_counts(nf, rows, ctx.strata)  # one row per site (or one unit)
+        for site in np.flatnonzero(table.sum(axis=1)):
+            e, v, counts = one_unit(table[site])
             eligible += e
             violated += v
             overall.update(counts)

@@ -28,7 +28,6 @@ from validator.engine.measures import (
     NotApplicable,
     RowMeasure,
     RuleContext,
-    distinct,
 )
 from validator.engine.rules import rule
 from validator.engine.rules.age import age_in_years
@@ -317,8 +316,8 @@ def granularity(ctx: RuleContext, check: CheckDef, field: str) -> GroupMeasure:
 def english_default_suspect(ctx: RuleContext, check: CheckDef, field: str) -> GroupMeasure:
     """Sites with enough patients whose recorded preferred languages are all English."""
     nf = _need(ctx, SPOKEN)
-    english = nf.flag(is_english)
-    other = nf.flag(is_non_english)
+    english = nf.per_value(is_english)
+    other = nf.per_value(is_non_english)
     min_patients = ctx.param(check, "min_site_patients")
     sites = _sites(ctx)
     pid = ctx.field("patient_id")
@@ -340,13 +339,15 @@ def english_default_suspect(ctx: RuleContext, check: CheckDef, field: str) -> Gr
 
     def measure(rows: np.ndarray) -> Measurement:
         evaluated = violated = 0
-        for site in distinct(sites[rows]):
-            m = rows & (sites == site)
-            if n_patients(m) < min_patients:
+        table = ctx.value_counts(nf, rows, ctx.strata)  # rows per site and distinct value
+        for site in np.flatnonzero(table.sum(axis=1)):
+            if n_patients(rows & (sites == site)) < min_patients:
                 continue
             evaluated += 1
-            violated += int((english & m).sum()) > 0 and int((other & m).sum()) == 0
-        e, o = int((english & rows).sum()), int((other & rows).sum())
+            violated += int(table[site][english].sum()) > 0 and int(
+                table[site][other].sum()) == 0
+        whole = table.sum(axis=0)
+        e, o = int(whole[english].sum()), int(whole[other].sum())
         details = {"sites_evaluated": evaluated, "english_records": e,
                    "non_english_records": o, "english_share": _pct(e, e + o)}
         note = f"patients counted as {counted}; {unavailable}"
@@ -434,30 +435,32 @@ def picklist_coverage(ctx: RuleContext, check: CheckDef, field: str) -> GroupMea
     """Sites with a real non-English population that use few distinct languages."""
     nf = ctx.require(field)
     per_unique = [_primaries(u) for u in nf.uniques]
-    english = nf.flag(is_english)
-    other = nf.flag(is_non_english)
+    english = nf.per_value(is_english)
+    other = nf.per_value(is_non_english)
     min_languages = ctx.param(check, "min_distinct_languages")
     min_share = ctx.param(check, "min_non_english_share")
-    sites = _sites(ctx)
 
-    def languages_used(m: np.ndarray) -> int:
+    def languages_used(per_value: np.ndarray) -> int:
+        """Distinct primary languages among the values with rows in ``per_value``."""
         seen: set[str] = set()
-        for code in distinct(nf.codes[m]):
+        for code in np.flatnonzero(per_value):
             seen |= per_unique[code]
         return len(seen)
 
     def measure(rows: np.ndarray) -> Measurement:
         evaluated = flagged = 0
-        for site in distinct(sites[rows]):
-            m = rows & (sites == site)
-            e, o = int((english & m).sum()), int((other & m).sum())
+        table = ctx.value_counts(nf, rows, ctx.strata)  # rows per site and distinct value
+        for site in np.flatnonzero(table.sum(axis=1)):
+            e, o = int(table[site][english].sum()), int(table[site][other].sum())
             if e + o == 0:
                 continue
             evaluated += 1
-            flagged += 100.0 * o / (e + o) >= min_share and languages_used(m) < min_languages
-        e, o = int((english & rows).sum()), int((other & rows).sum())
-        details = {"distinct_languages": languages_used(rows), "non_english_share": _pct(o, e + o),
-                   "sites_evaluated": evaluated}
+            flagged += 100.0 * o / (e + o) >= min_share and languages_used(
+                table[site]) < min_languages
+        whole = table.sum(axis=0)
+        e, o = int(whole[english].sum()), int(whole[other].sum())
+        details = {"distinct_languages": languages_used(whole),
+                   "non_english_share": _pct(o, e + o), "sites_evaluated": evaluated}
         note = (f"sites flagged: at least {min_share:g}% non-English and fewer than "
                 f"{min_languages:g} distinct languages" if evaluated
                 else "no readable preferred spoken language")
