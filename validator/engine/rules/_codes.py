@@ -86,12 +86,15 @@ def combine(fields: list[NormalizedField], fn: Callable[[list[Unique]], bool]) -
     for nf in fields:
         key = pd.factorize(key * (len(nf.uniques) + 1) + (nf.codes.astype(np.int64) + 1))[0]
     inverse = key
-    first = np.unique(inverse, return_index=True)[1]
-    combos = np.stack([nf.codes for nf in fields], axis=1)[first]
+    # the first row of each combination, in O(n): factorize numbers combinations in order of
+    # first appearance, and a reversed scatter leaves each one's smallest row index
+    first = np.empty(int(inverse.max()) + 1 if inverse.size else 0, dtype=np.int64)
+    first[inverse[::-1]] = np.arange(inverse.size - 1, -1, -1)
+    combos = zip(*(nf.codes[first] for nf in fields), strict=True)
     per_combo = np.fromiter(
         (fn([nf.uniques[c] for nf, c in zip(fields, combo, strict=True)]) for combo in combos),
         bool,
-        len(combos),
+        len(first),
     )
     return per_combo[inverse.reshape(-1)]
 
