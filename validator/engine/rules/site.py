@@ -189,16 +189,17 @@ class _Shift:
 
 
 def _section_keys(t: Tabulator, standard: str) -> dict[str, list[str]]:
-    table = next(x for x in t.tables(np.zeros(len(t.inverse), dtype=bool))
+    table = next(x for x in t.tables_of(np.zeros(len(t.records), dtype=np.int64))
                  if x["standard"] == standard)
     return {f"{standard}.{name}": [e["key"] for e in table["sections"][name]
                                    if e["kind"] in SHARE_KINDS]
             for name in SECTIONS[standard]}
 
 
-def _current(t: Tabulator, rows: np.ndarray, standard: str, keys: Mapping[str, list[str]],
+def _current(t: Tabulator, weights: np.ndarray, standard: str, keys: Mapping[str, list[str]],
              minimum: float) -> dict[str, dict[str, float] | None]:
-    table = next(x for x in t.tables(rows) if x["standard"] == standard)
+    """Shares of the minimum categories among records counted ``weights`` times."""
+    table = next(x for x in t.tables_of(weights) if x["standard"] == standard)
     counts_ = {f"{standard}.{name}": {e["key"]: e["count"] for e in entries}
                for name, entries in table["sections"].items()}
     return {sec: _shares(counts_[sec], ks, minimum) for sec, ks in keys.items()}
@@ -236,24 +237,30 @@ def distribution_shift(ctx: RuleContext, check: CheckDef, field: str) -> GroupMe
         return out
 
     several_sites = found is not None and len(distinct(codes)) > 1
+    n_sites = int(codes.max()) + 1 if found is not None and len(codes) else 0
+    # records per site over every row: a site's "rest of network" is the total minus the site
+    network = t.weights_by(codes, n_sites) if found is not None else None
 
     def measure(rows: np.ndarray) -> Measurement:
         shift = _Shift(limit, {"between_sites": 0, "between_runs": 0},
                        {"between_sites": 0, "between_runs": 0})
-        present = distinct(codes[rows]) if found is not None else np.zeros(0, np.intp)
+        in_rows = t.weights_by(codes, n_sites, rows) if network is not None else None
+        present = (np.flatnonzero(in_rows.sum(axis=1)) if in_rows is not None
+                   else np.zeros(0, np.intp))
         whole = found is None or len(present) > 1 or bool(rows.all())
-        sites = [int(c) for c in present]
-        for code in sites:
-            m = rows & (codes == code)
-            rest = (codes != code)
+        for code in (int(c) for c in present):
+            assert in_rows is not None and network is not None
+            site = in_rows[code]  # the records of rows & (codes == code)
             if several_sites:
-                shift.add("between_sites", _current(t, m, standard, keys, minimum),
-                          _current(t, rest, standard, keys, minimum), "rest of network")
+                shift.add("between_sites", _current(t, site, standard, keys, minimum),
+                          _current(t, network.sum(axis=0) - network[code], standard, keys,
+                                   minimum), "rest of network")
             if prev is not None:
-                shift.add("between_runs", _current(t, m, standard, keys, minimum),
+                shift.add("between_runs", _current(t, site, standard, keys, minimum),
                           previous_shares(labels[code]), "previous run")
         if prev is not None and whole:
-            shift.add("between_runs", _current(t, rows, standard, keys, minimum),
+            weights = np.bincount(t.inverse[rows], minlength=len(t.records))
+            shift.add("between_runs", _current(t, weights, standard, keys, minimum),
                       previous_shares(None), "previous run")
         return shift.measurement(note, None if prev is None else prev.run_id)
 

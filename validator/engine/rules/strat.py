@@ -65,10 +65,21 @@ class Tabulator:
 
     def tables(self, rows: np.ndarray) -> list[dict[str, Any]]:
         """Both standards' tables of the rows selected by ``rows``, as tabulate() builds them."""
-        weights = np.bincount(self.inverse[rows], minlength=len(self.records))
+        return self.tables_of(np.bincount(self.inverse[rows], minlength=len(self.records)))
+
+    def tables_of(self, weights: np.ndarray) -> list[dict[str, Any]]:
+        """Both standards' tables of the records counted ``weights`` times (per record)."""
         # tabulate's own builders, so that these are exactly the report's tables
         return [tab._table(standard, None, self.records, weights)
                 for standard in tab.STANDARDS]
+
+    def weights_by(self, groups: np.ndarray, n_groups: int, rows: np.ndarray | None = None
+                   ) -> np.ndarray:
+        """Rows per (group, record) among ``rows`` (all rows when None), in one pass."""
+        n = len(self.records)
+        g, inv = (groups, self.inverse) if rows is None else (groups[rows], self.inverse[rows])
+        return np.bincount(g.astype(np.int64) * n + inv, minlength=n_groups * n
+                           ).reshape(n_groups, n)
 
 
 def tabulator(ctx: RuleContext) -> Tabulator | None:
