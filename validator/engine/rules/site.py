@@ -49,29 +49,31 @@ def _declined(u: Unique) -> bool:
 
 
 def _race_1997(nf: NormalizedField) -> dict[str, np.ndarray]:
-    return {"multiracial": nf.flag(lambda u: len(_omb_categories(u)) >= 2),
-            "declined": nf.flag(_declined),
-            "nhpi": nf.flag(lambda u: NHPI in _omb_categories(u)),
-            "aian": nf.flag(lambda u: AIAN in _omb_categories(u))}
+    return {"multiracial": nf.per_value(lambda u: len(_omb_categories(u)) >= 2),
+            "declined": nf.per_value(_declined),
+            "nhpi": nf.per_value(lambda u: NHPI in _omb_categories(u)),
+            "aian": nf.per_value(lambda u: AIAN in _omb_categories(u))}
 
 
 def _race_2024(nf: NormalizedField) -> dict[str, np.ndarray]:
     def cats(u: Unique) -> frozenset[str]:
         return spd15.minimum_categories(u.informative)
 
-    return {"multiracial": nf.flag(lambda u: len(cats(u)) >= 2),
-            "declined": nf.flag(_declined),
-            "nhpi": nf.flag(lambda u: spd15.NHPI in cats(u)),
-            "aian": nf.flag(lambda u: spd15.AIAN in cats(u)),
-            "mena": nf.flag(lambda u: spd15.MENA in cats(u))}
+    return {"multiracial": nf.per_value(lambda u: len(cats(u)) >= 2),
+            "declined": nf.per_value(_declined),
+            "nhpi": nf.per_value(lambda u: spd15.NHPI in cats(u)),
+            "aian": nf.per_value(lambda u: spd15.AIAN in cats(u)),
+            "mena": nf.per_value(lambda u: spd15.MENA in cats(u))}
 
 
+#: The categories watched per field, as per-value flags (NormalizedField.per_value).
 WATCHED: dict[str, Callable[[NormalizedField], dict[str, np.ndarray]]] = {
     "race_codes": _race_1997,
     "race_omb": _race_1997,
-    "ethnicity_code": lambda nf: {"declined": nf.flag(_declined)},
+    "ethnicity_code": lambda nf: {"declined": nf.per_value(_declined)},
     "race_ethnicity_2024": _race_2024,
-    LANG: lambda nf: {"non_english": nf.flag(is_non_english), "declined": nf.flag(_declined)},
+    LANG: lambda nf: {"non_english": nf.per_value(is_non_english),
+                      "declined": nf.per_value(_declined)},
 }
 
 
@@ -89,10 +91,11 @@ def category_never_used(ctx: RuleContext, check: CheckDef, field: str) -> GroupM
     codes, labels = _need_sites(ctx)
     nf = ctx.require(field)
     s = stratifier(ctx, field)
-    masks = WATCHED[field](nf)
+    flags = WATCHED[field](nf)  # per distinct value
     min_inf = ctx.param(check, "min_site_informative")
     min_share = ctx.param(check, "min_network_share")
-    network = {k: pct(int(m.sum()), ctx.n_rows) for k, m in masks.items()}
+    per_value = np.bincount(nf.codes, minlength=len(nf.uniques))  # rows per distinct value
+    network = {k: pct(int(per_value[f].sum()), ctx.n_rows) for k, f in flags.items()}
     watched = [k for k, share in network.items() if share >= min_share]
     note = (f"sites with at least {min_inf:g} informative records; watched: categories the "
             f"network records in at least {min_share:g}% of its records "
@@ -104,10 +107,11 @@ def category_never_used(ctx: RuleContext, check: CheckDef, field: str) -> GroupM
 
     def measure(rows: np.ndarray) -> Measurement:
         evaluated = violated = 0
-        never = dict.fromkeys(masks, 0)
+        never = dict.fromkeys(flags, 0)
         informative = per_site(rows & s.informative)
-        used = {k: per_site(rows & masks[k]) > 0 for k in watched}
-        for site in np.flatnonzero(per_site(rows)):
+        table = ctx.value_counts(nf, rows, codes)  # rows per site and distinct value
+        used = {k: table[:, flags[k]].sum(axis=1) > 0 for k in watched}
+        for site in np.flatnonzero(table.sum(axis=1)):
             if int(informative[site]) < min_inf:
                 continue
             evaluated += 1
