@@ -97,6 +97,26 @@ class RuleContext:
     #: The results table of an earlier run of the same dataset (validator/previous.py), for
     #: SITE.DISTRIBUTION_SHIFT between runs; None when no --previous table was given.
     previous: Any = None
+    #: The runner's row masks, by id: the whole input (stratum None) and each stratum k
+    #: (``strata == k``), so that a rule can take a stratum's counts from one grouped pass
+    #: (:meth:`stratum_of`). Filled by :func:`register_rows`.
+    row_sets: dict[int, tuple[np.ndarray, int | None]] = field(default_factory=dict)
+
+    def register_rows(self, rows: np.ndarray, stratum: int | None) -> None:
+        """Declare ``rows`` the whole input (``stratum`` None) or stratum ``stratum``'s rows."""
+        self.row_sets[id(rows)] = (rows, stratum)
+
+    def stratum_of(self, rows: np.ndarray) -> tuple[bool, int | None]:
+        """(True, None) for the registered whole-input mask, (True, k) for stratum k's mask,
+        (False, None) for any other mask."""
+        hit = self.row_sets.get(id(rows))
+        if hit is not None and hit[0] is rows:
+            return True, hit[1]
+        return False, None
+
+    def whole_rows(self) -> np.ndarray | None:
+        """The registered whole-input mask, if any."""
+        return next((m for m, k in self.row_sets.values() if k is None), None)
 
     def field(self, name: str) -> NormalizedField | None:
         """The normalized field, or None when it is not mapped."""
@@ -131,15 +151,26 @@ class RuleContext:
         if hit is not None and hit[0] is rows and hit[1] is groups:  # type: ignore[index]
             return hit[2]  # type: ignore[index,no-any-return]
         n_values = len(nf.uniques)
-        whole = bool(rows.all())
-        codes = nf.codes if whole else nf.codes[rows]
-        if groups is None or not len(groups):
-            table = np.bincount(codes, minlength=n_values)[None, :]
+        known, stratum = self.stratum_of(rows)
+        everything = self.whole_rows()
+        if (known and stratum is not None and groups is not None and groups is self.strata
+                and everything is not None):
+            # stratum k's rows are the rows of group k: that row of the whole-input table
+            full = self.value_counts(nf, everything, groups)
+            table = np.zeros_like(full)
+            table[stratum] = full[stratum]
         else:
-            n_groups = int(groups.max()) + 1
-            g = (groups if whole else groups[rows]).astype(np.int64)
-            table = np.bincount(g * n_values + codes, minlength=n_groups * n_values
-                                ).reshape(n_groups, n_values)
+            whole = (known and stratum is None) or bool(rows.all())
+            codes = nf.codes if whole else nf.codes[rows]
+            if groups is None or not len(groups):
+                table = np.bincount(codes, minlength=n_values)[None, :]
+            else:
+                if int(groups.min()) < 0:
+                    raise ValueError("value_counts() needs group codes 0..n-1")
+                n_groups = int(groups.max()) + 1
+                g = (groups if whole else groups[rows]).astype(np.int64)
+                table = np.bincount(g * n_values + codes, minlength=n_groups * n_values
+                                    ).reshape(n_groups, n_values)
         table.flags.writeable = False
         self.cache[key] = (rows, groups, table)  # the arrays are kept: ids stay theirs
         return table

@@ -221,6 +221,10 @@ def _tables(ctx: RuleContext, strata: list[tuple[str | None, np.ndarray | None]]
             ) -> dict[str, _Table]:
     frame = gx_checks.prepare_frame(ctx)
     all_rows = np.ones(ctx.n_rows, dtype=bool)
+    ctx.register_rows(all_rows, None)
+    for i, (_, m) in enumerate(strata[1:]):
+        assert m is not None
+        ctx.register_rows(m, i)  # strata_of numbers the masks as the codes: strata == i
     out = {"patient": _Table("patient", ctx, frame, gx_checks.select(frame.columns,
                                                                      ctx.data.fields),
                              {label: all_rows if m is None else m for label, m in strata})}
@@ -229,8 +233,10 @@ def _tables(ctx: RuleContext, strata: list[tuple[str | None, np.ndarray | None]]
         cg_ctx, codes = sub
         cg_frame = gx_checks.prepare_frame(cg_ctx)
         rows: dict[str | None, np.ndarray] = {None: np.ones(cg_ctx.n_rows, dtype=bool)}
+        cg_ctx.register_rows(rows[None], None)
         for i, (label, _) in enumerate(strata[1:]):
             rows[label] = codes == i
+            cg_ctx.register_rows(rows[label], i)
         out["caregiver"] = _Table("caregiver", cg_ctx, cg_frame,
                                   gx_checks.select(cg_frame.columns, cg_ctx.data.fields), rows)
     return out

@@ -183,13 +183,21 @@ class _Limits:
 
 
 def _site_comparison(sites: Groups, network: dict[str, tuple[int, int]],
-                     missing: np.ndarray, scope: np.ndarray, rows: np.ndarray, lim: _Limits
+                     missing: np.ndarray, scope: np.ndarray, rows: np.ndarray, lim: _Limits,
+                     stratum: tuple[bool, int | None] = (False, None)
                      ) -> tuple[Comparison | None, dict[str, Any]]:
     """Whole input (or several sites): every eligible site against the median site rate.
     One site: that site against the median rate of the eligible sites (``network``: records
-    and missing records per site over the whole input)."""
-    present = distinct(sites.codes[rows])
-    if len(present) == 1 and not rows.all():
+    and missing records per site over the whole input). ``stratum``: ctx.stratum_of(rows),
+    when the sites are the strata (then nothing is recounted)."""
+    known, k = stratum
+    if known and k is not None:  # stratum k: its own site (every row when it is the only one)
+        present, everything = np.array([k]), len(sites.names) == 1
+    elif known:  # the whole input: every site has rows (strata hold only values that occur)
+        present, everything = np.arange(len(sites.names)), True
+    else:
+        present, everything = distinct(sites.codes[rows]), bool(rows.all())
+    if len(present) == 1 and not everything:
         which = sites.names[int(present[0])]
         c = compare_one("site", network, which, min_records=lim.min_records,
                         max_ratio=lim.site, alpha=lim.alpha)
@@ -199,7 +207,8 @@ def _site_comparison(sites: Groups, network: dict[str, tuple[int, int]],
         eligible = [kk / nn for nn, kk in network.values() if nn >= lim.min_records]
         return c, {"site_missing_pct": pct(k, n),
                    "site_network_median_missing_pct": round(100 * float(np.median(eligible)), 2)}
-    c = compare("site", counts(sites, missing, scope & rows), min_records=lim.min_records,
+    within = network if known and everything else counts(sites, missing, scope & rows)
+    c = compare("site", within, min_records=lim.min_records,
                 max_ratio=lim.site, alpha=lim.alpha, reference="median")
     if c is None:
         return None, {}
@@ -210,6 +219,42 @@ def _site_comparison(sites: Groups, network: dict[str, tuple[int, int]],
     return c, {"site_median_missing_pct": round(100 * median, 2),
                "site_max_missing_pct": round(100 * max(rates), 2),
                "site_sites_above_ratio": above}
+
+
+def _site_group_missing(groups: Groups, missing: np.ndarray, scope: np.ndarray,
+                        sites: np.ndarray | None) -> np.ndarray:
+    """Rows in scope per (site, group, missing), shape (sites, groups, 2), in one bincount;
+    one site when ``sites`` is None. Rows without a group are not counted (as in counts())."""
+    n_groups = len(groups.names)
+    n_sites = int(sites.max()) + 1 if sites is not None and len(sites) else 1
+    inside = scope & (groups.codes >= 0)
+    key = groups.codes[inside] * 2 + missing[inside]
+    if sites is not None:
+        key = key + sites[inside].astype(np.int64) * (2 * n_groups)
+    return np.bincount(key, minlength=n_sites * n_groups * 2).reshape(n_sites, n_groups, 2)
+
+
+class _DimCounts:
+    """``counts(groups, missing, scope & rows)`` per dimension, taken from one grouped pass
+    over every row (:func:`_site_group_missing`) when ``rows`` is the whole input or a
+    stratum whose codes are ``sites`` (the run's strata)."""
+
+    def __init__(self, ctx: RuleContext, missing: np.ndarray, scope: np.ndarray,
+                 sites: np.ndarray | None) -> None:
+        self.ctx, self.missing, self.scope, self.sites = ctx, missing, scope, sites
+        self.tables: dict[str, np.ndarray] = {}
+
+    def __call__(self, name: str, groups: Groups, rows: np.ndarray
+                 ) -> dict[str, tuple[int, int]]:
+        known, k = self.ctx.stratum_of(rows)
+        if not known or (k is not None and self.sites is None):
+            return counts(groups, self.missing, self.scope & rows)
+        if name not in self.tables:
+            self.tables[name] = _site_group_missing(groups, self.missing, self.scope,
+                                                    self.sites)
+        table = self.tables[name].sum(axis=0) if k is None else self.tables[name][k]
+        return {g: (int(table[i].sum()), int(table[i, 1]))
+                for i, g in enumerate(groups.names) if table[i].sum()}
 
 
 @rule("STRAT.DIFFERENTIAL_MISSINGNESS")
@@ -245,17 +290,21 @@ def differential_missingness(ctx: RuleContext, check: CheckDef, field: str) -> G
             f"or a site above {lim.site:g} x the network median site rate, with Pearson "
             f"chi-square p < {lim.alpha:g}; " + "; ".join([*notes, s.note]).strip("; "))
 
+    site_of = ctx.strata if sites is not None and ctx.strata is found_sites[0] else None
+    dim_counts = _DimCounts(ctx, missing, s.scope, site_of)
+
     def measure(rows: np.ndarray) -> Measurement:
         found: list[Comparison] = []
         details: dict[str, int | float | str] = {}
         for name, groups, max_ratio in dims:
-            c = compare(name, counts(groups, missing, s.scope & rows),
+            c = compare(name, dim_counts(name, groups, rows),
                         min_records=lim.min_records, max_ratio=max_ratio, alpha=lim.alpha)
             if c is not None:
                 found.append(c)
                 details |= c.details()
         c, extra = (None, {}) if sites is None else _site_comparison(
-            sites, network, missing, s.scope, rows, lim)
+            sites, network, missing, s.scope, rows, lim,
+            ctx.stratum_of(rows) if site_of is not None else (False, None))
         if c is not None:
             found.append(c)
             details |= c.details(per_group=False) | extra
