@@ -181,7 +181,17 @@ def language_groups(ctx: RuleContext) -> tuple[Groups, str] | None:
     """Per-row language group: ``non_english`` when the patient, or for a patient who is not
     a known adult a linked caregiver, prefers a specific language other than English;
     ``english`` when not so and an English preference is recorded (patient or caregiver);
-    None otherwise. None overall when neither language field is available."""
+    None otherwise. None overall when neither language field is available. Computed once per
+    run (read-only codes)."""
+    if "language_groups" not in ctx.cache:
+        found = _language_groups(ctx)
+        if found is not None:
+            found[0].codes.flags.writeable = False
+        ctx.cache["language_groups"] = found
+    return ctx.cache["language_groups"]  # type: ignore[return-value]
+
+
+def _language_groups(ctx: RuleContext) -> tuple[Groups, str] | None:
     patient = ctx.field(LANG) if usable(ctx, LANG) else None
     cg_lang = caregiver_language_field(ctx)
     if patient is None and cg_lang is None:

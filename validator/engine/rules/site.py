@@ -209,6 +209,20 @@ def _current(t: Tabulator, weights: np.ndarray, standard: str, keys: Mapping[str
     return {sec: _shares(counts_[sec], ks, minimum) for sec, ks in keys.items()}
 
 
+def _site_weights(ctx: RuleContext, t: Tabulator, codes: np.ndarray, network: np.ndarray,
+                  rows: np.ndarray) -> np.ndarray:
+    """Records per (site, tabulation record) among ``rows``: the whole-input ``network``
+    table itself, or its row for a stratum, when ``rows`` is one the runner registered."""
+    known, k = ctx.stratum_of(rows) if codes is ctx.strata else (False, None)
+    if known and k is None:
+        return network
+    if known:  # stratum k: the rows of site k
+        out = np.zeros_like(network)
+        out[k] = network[k]
+        return out
+    return t.weights_by(codes, len(network), rows)
+
+
 @rule("SITE.DISTRIBUTION_SHIFT", single=True)
 def distribution_shift(ctx: RuleContext, check: CheckDef, field: str) -> GroupMeasure:
     """Minimum-category shares (of the records with a category) that differ by more than
@@ -248,7 +262,7 @@ def distribution_shift(ctx: RuleContext, check: CheckDef, field: str) -> GroupMe
     def measure(rows: np.ndarray) -> Measurement:
         shift = _Shift(limit, {"between_sites": 0, "between_runs": 0},
                        {"between_sites": 0, "between_runs": 0})
-        in_rows = t.weights_by(codes, n_sites, rows) if network is not None else None
+        in_rows = None if network is None else _site_weights(ctx, t, codes, network, rows)
         present = (np.flatnonzero(in_rows.sum(axis=1)) if in_rows is not None
                    else np.zeros(0, np.intp))
         whole = found is None or len(present) > 1 or bool(rows.all())
