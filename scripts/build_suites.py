@@ -22,7 +22,10 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import great_expectations as gx  # noqa: E402
+from validator.engine.gx_adapter import import_gx  # noqa: E402
+
+gx = import_gx()  # quiet: pyspark, when installed, warns about pandas 3 on GX's import
+
 import great_expectations.expectations as gxe  # noqa: E402
 from great_expectations.expectations.row_conditions import Column  # noqa: E402
 

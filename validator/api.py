@@ -303,12 +303,14 @@ def validate(
     engine: str = "pandas",
     spark_master: str | None = None,
 ) -> Report:
-    """Validate a file (CSV, TSV, Parquet, FHIR JSON/NDJSON) or a DataFrame; return the
-    :class:`Report`.
+    """Validate a file (CSV, TSV, Parquet, FHIR JSON/NDJSON), a directory of Parquet part
+    files or a DataFrame; return the :class:`Report`.
 
     Args:
-        source: path to the extract, a ``postgresql://host/db?table=schema.name`` URL, or a
-            pandas DataFrame / pyarrow Table.
+        source: path to the extract (or to a directory of Parquet part files), a
+            ``postgresql://host/db?table=schema.name`` URL, a pandas DataFrame / pyarrow
+            Table, or, with ``engine="spark"``, a URI Spark reads (``s3a://``, ``hdfs://``,
+            ``file:/``...).
         profile: profile YAML path, mapping or Profile; None when columns carry canonical names.
         thresholds: thresholds file (CSV or YAML) or mapping overriding the profile's.
         as_of_date: reference date of the extract (default: profile, as_of_date column, today).
@@ -330,7 +332,8 @@ def validate(
             (code-like values shared by at least five rows) in ``fields.*.unmapped``, to
             write a crosswalk; off by default, when they are only counted (PHI-safe).
         engine: ``pandas`` (default, embedded) or ``spark``: Spark reads the CSV/TSV/Parquet
-            file and GX's Spark execution engine runs the suites (docs/spark.md).
+            file, directory or URI and GX's Spark execution engine runs the suites
+            (docs/spark.md).
         spark_master: with ``engine="spark"``, the master URL (default ``local[*]``).
 
     Raises:

@@ -284,8 +284,9 @@ def validate(path: Path, profile: Path | None, out: Path, formats: str, fail_on:
              share_safe: bool = False, min_cell: int | None = None, sql: str | None = None,
              results_db: str | None = None, list_unmapped: bool = False,
              engine: str | None = None, spark_master: str | None = None) -> None:
-    """Validate PATH (CSV, TSV, Parquet, or a postgresql://host/db?table=schema.name URL)
-    and write reports to --out.
+    """Validate PATH (a CSV, TSV, Parquet or FHIR file, a directory of Parquet part files, a
+    postgresql://host/db?table=schema.name URL, or with --engine spark an s3a://, hdfs://,
+    file:/ ... URI) and write reports to --out.
 
     \b
     Example:

@@ -75,7 +75,9 @@ def main_module_guard() -> Iterator[None]:
             del sys.ps1
 
 
-def _import_gx() -> Any:
+def import_gx() -> Any:
+    """The ``great_expectations`` module, imported quietly (no warnings, no log records, no
+    analytics) and guarded against pyspark ending the process (:func:`main_module_guard`)."""
     os.environ["GX_ANALYTICS_ENABLED"] = "false"
     with _quiet(), main_module_guard():
         import great_expectations as gx
@@ -157,7 +159,7 @@ def validate_subsets(
     """
     if not expectations:
         return {label: [] for label, _ in subsets}
-    gx = _import_gx()
+    gx = import_gx()
     with _quiet():
         ctx, suite = _context(gx, expectations)
         asset = ctx.data_sources.add_pandas(name="input").add_dataframe_asset(name="rows")
@@ -182,7 +184,7 @@ def validate_spark(
     :class:`GxOutcome` per expectation in the given order."""
     if not expectations:
         return []
-    gx = _import_gx()
+    gx = import_gx()
     with _quiet():
         ctx, suite = _context(gx, expectations)
         asset = ctx.data_sources.add_spark(name="input").add_dataframe_asset(name="rows")
