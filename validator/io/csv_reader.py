@@ -87,12 +87,6 @@ def _header_error(shown: str, complete: bool) -> InputError:
     )
 
 
-def read_csv_table(info: SourceInfo, columns: Sequence[str]) -> pa.Table:
-    """Read only ``columns`` (all as large_string, no null conversion) in the requested order."""
-    schema = pa.schema([(name, pa.large_string()) for name in columns])
-    return pa.Table.from_batches(list(iter_csv_batches(info, columns)), schema=schema)
-
-
 def iter_csv_batches(info: SourceInfo, columns: Sequence[str]
                      ) -> Generator[pa.RecordBatch, None, None]:
     """Stream ``columns`` (large_string, no null conversion) one parse block (about

@@ -79,17 +79,11 @@ def dataset_columns(path: Path, shown: str) -> tuple[str, ...]:
                          "table", hint=_CORRUPT_HINT) from None
 
 
-def read_parquet_table(info: SourceInfo, columns: Sequence[str]) -> pa.Table:
-    """Read only ``columns``, in the requested order, each cast to large_string."""
-    schema = pa.schema([(name, pa.large_string()) for name in columns])
-    return pa.Table.from_batches(list(iter_parquet_batches(info, columns)), schema=schema)
-
-
-def iter_parquet_batches(info: SourceInfo, columns: Sequence[str],
-                         batch_rows: int | None = None) -> Generator[pa.RecordBatch, None, None]:
+def iter_parquet_batches(info: SourceInfo, columns: Sequence[str]
+                         ) -> Generator[pa.RecordBatch, None, None]:
     """Stream ``columns`` cast to large_string, :data:`BATCH_ROWS` rows at a time."""
     shown, names, done = str(info.path), list(columns), 0
-    size = batch_rows or BATCH_ROWS
+    size = BATCH_ROWS
     try:
         with contextlib.ExitStack() as stack:
             if info.path.is_dir():  # in file order: to_batches keeps it
