@@ -22,6 +22,7 @@ import pyarrow as pa
 from validator import languages, tokens
 from validator.crosswalk import Crosswalk
 from validator.fields import FIELDS, Kind
+from validator.io.compact import SAMPLE_DISTINCT, SAMPLE_ROWS, worth_encoding
 from validator.profile import FieldSpec, Profile
 from validator.systems import TRANSLATIONS, canonical_system
 
@@ -511,15 +512,15 @@ def dictionary_encoded(frame: pd.DataFrame) -> pd.DataFrame:
     row instead of a string. Used on the columns as read (they stay alive for the whole run)
     and on the frame GX checks (GX filters it once per expectation, ``df[mask]``, and taking
     integer codes is far cheaper than copying strings; docs/benchmarks.md). Near-unique
-    columns (ids) stay as they are."""
+    columns (ids) stay as they are. The rule is the reader's (validator/io/compact.py)."""
     out = {}
     for name in frame.columns:
         col = frame[name]
         if isinstance(col.dtype, pd.ArrowDtype) and pa.types.is_large_string(
-                col.dtype.pyarrow_dtype) and col.iloc[:10_000].nunique() <= 1000:
+                col.dtype.pyarrow_dtype) and col.iloc[:SAMPLE_ROWS].nunique() <= SAMPLE_DISTINCT:
             # (a look at the first rows skips hashing near-unique columns: ids, keys)
             codes, uniques = pd.factorize(col, use_na_sentinel=True)
-            if len(uniques) <= max(1000, len(col) // 10):
+            if worth_encoding(len(uniques), len(col)):
                 col = pd.Series(pd.Categorical.from_codes(
                     codes, pd.Index(uniques.to_numpy(dtype=object), dtype=object)),
                     index=col.index, name=name)
