@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -82,6 +82,17 @@ def _as_strings(table: pa.Table) -> pd.DataFrame:
     return to_frame(compact(out.to_batches(), out.column_names))
 
 
+def _settle(prof: Profile | None, columns: Sequence[str], where: str,
+            stratify_by: str | None) -> Profile:
+    """The profile for a source with these ``columns``: inferred when none is given, with the
+    ``stratify_by`` stratum, checked against the columns (InputError naming ``where``)."""
+    prof = prof or profiles.infer(columns, where=where)
+    if stratify_by:
+        prof = profiles.with_stratum(prof, str(stratify_by), columns, where=where)
+    profiles.check_columns(prof, columns, where=where)
+    return prof
+
+
 def _from_frame(frame: pd.DataFrame | pa.Table, prof: Profile | None, where: str,
                 stratify_by: str | None = None) -> tuple[pd.DataFrame, Profile, dict[str, Any]]:
     table = frame if isinstance(frame, pa.Table) else None
@@ -90,10 +101,7 @@ def _from_frame(frame: pd.DataFrame | pa.Table, prof: Profile | None, where: str
         dup = next(c for c in columns if columns.count(c) > 1)
         raise InputError(f"{where}: duplicate column name {dup!r}",
                          hint="give every column a unique name")
-    prof = prof or profiles.infer(columns, where=where)
-    if stratify_by:
-        prof = profiles.with_stratum(prof, stratify_by, columns, where=where)
-    profiles.check_columns(prof, columns, where=where)
+    prof = _settle(prof, columns, where, stratify_by)
     wanted = prof.columns()
     if table is None:
         assert isinstance(frame, pd.DataFrame)
@@ -127,11 +135,7 @@ def _inspect(path: Path, prof: Profile | None, opts: Mapping[str, str | None]
         delimiter=opts.get("delimiter") or inp.delimiter,
     )
     try:
-        prof = prof or profiles.infer(info.columns, where=str(path))
-        if opts.get("stratify_by"):
-            prof = profiles.with_stratum(prof, str(opts["stratify_by"]), info.columns,
-                                         where=str(path))
-        profiles.check_columns(prof, info.columns, where=str(path))
+        prof = _settle(prof, info.columns, str(path), opts.get("stratify_by"))
     except InputError as exc:
         if info.suggested_delimiter and len(info.columns) == 1:
             exc.hint = (f"the header has a single column; the file may be delimited by "
@@ -190,10 +194,7 @@ def _from_spark_dataset(source: str, prof: Profile | None, opts: Mapping[str, st
                                  encoding=opts.get("encoding") or inp.encoding,
                                  delimiter=opts.get("delimiter") or inp.delimiter)
     present = tuple(rows.columns)
-    prof = prof or profiles.infer(present, where=shown)
-    if opts.get("stratify_by"):
-        prof = profiles.with_stratum(prof, str(opts["stratify_by"]), present, where=shown)
-    profiles.check_columns(prof, present, where=shown)
+    prof = _settle(prof, present, shown, opts.get("stratify_by"))
     rows = spark_io.project(rows, prof.columns(), shown)
     frame = _as_strings(spark_io.to_arrow(rows, shown, prof.columns()))
     return frame, prof, {"format": fmt, "sha256": _values_digest(frame), "encoding": None,
@@ -208,11 +209,7 @@ def _from_postgres(url: str, prof: Profile | None, opts: Mapping[str, str | None
     src = postgres.parse(url, sql=opts.get("sql"))
     with postgres.connect(src, read_only=True) as conn:
         present, types = postgres.columns(conn, src)
-        prof = prof or profiles.infer(present, where=src.shown)
-        if opts.get("stratify_by"):
-            prof = profiles.with_stratum(prof, str(opts["stratify_by"]), present,
-                                         where=src.shown)
-        profiles.check_columns(prof, present, where=src.shown)
+        prof = _settle(prof, present, src.shown, opts.get("stratify_by"))
         data = to_frame(compact(postgres.iter_batches(conn, src, prof.columns(), types),
                                 prof.columns()))
     return data, prof, {"format": "postgresql", "source": src.shown,
