@@ -29,10 +29,16 @@ def ordinals(nf: NormalizedField) -> np.ndarray:
     return per_unique[nf.codes]
 
 
-def _ymd(nf: NormalizedField) -> tuple[np.ndarray, np.ndarray]:
+def _ymd_per_value(nf: NormalizedField) -> tuple[np.ndarray, np.ndarray]:
+    """Year and month*100+day of each distinct value's date (-1 without one)."""
     year = np.array([u.date.year if u.date else -1 for u in nf.uniques], dtype=np.int64)
     md = np.array([u.date.month * 100 + u.date.day if u.date else -1 for u in nf.uniques],
                   dtype=np.int64)
+    return year, md
+
+
+def _ymd(nf: NormalizedField) -> tuple[np.ndarray, np.ndarray]:
+    year, md = _ymd_per_value(nf)
     return year[nf.codes], md[nf.codes]
 
 
@@ -57,9 +63,7 @@ def _age_in_years(ctx: RuleContext, nf: NormalizedField,
                   at: NormalizedField | None) -> np.ndarray:
     if at is None and ctx.as_of_rows is None:
         # one as_of for every row: the age of each distinct birth date, then one gather
-        year = np.array([u.date.year if u.date else -1 for u in nf.uniques], dtype=np.int64)
-        md = np.array([u.date.month * 100 + u.date.day if u.date else -1 for u in nf.uniques],
-                      dtype=np.int64)
+        year, md = _ymd_per_value(nf)
         as_of = ctx.as_of
         per_unique = np.where(year >= 0, as_of.year - year - (
             as_of.month * 100 + as_of.day < md).astype(np.int64), -1)
@@ -70,15 +74,13 @@ def _age_in_years(ctx: RuleContext, nf: NormalizedField,
         ay, amd = _ymd(at)
         at_date = ay - by - (amd < bmd).astype(np.int64)
         return np.where((by >= 0) & (ay >= 0), at_date, at_extract)
-    if ctx.as_of_rows is None:
-        ay = np.full(ctx.n_rows, ctx.as_of.year, dtype=np.int64)
-        amd = np.full(ctx.n_rows, ctx.as_of.month * 100 + ctx.as_of.day, dtype=np.int64)
-    else:
-        dates = ctx.as_of_rows.astype("datetime64[D]")
-        ay = dates.astype("datetime64[Y]").astype(np.int64) + 1970
-        months = dates.astype("datetime64[M]").astype(np.int64) % 12 + 1
-        days = (dates - dates.astype("datetime64[M]")).astype(np.int64) + 1
-        amd = months * 100 + days
+    # an as_of date per row (profile as_of_date column; the fast path above took the rest)
+    assert ctx.as_of_rows is not None
+    dates = ctx.as_of_rows.astype("datetime64[D]")
+    ay = dates.astype("datetime64[Y]").astype(np.int64) + 1970
+    months = dates.astype("datetime64[M]").astype(np.int64) % 12 + 1
+    days = (dates - dates.astype("datetime64[M]")).astype(np.int64) + 1
+    amd = months * 100 + days
     age = ay - by - (amd < bmd).astype(np.int64)
     return np.where(by >= 0, age, -1)
 
