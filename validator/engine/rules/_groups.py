@@ -113,11 +113,27 @@ class Groups:
 def counts(groups: Groups, missing: np.ndarray, scope: np.ndarray) -> dict[str, tuple[int, int]]:
     """(records, missing) per group among ``scope`` rows, in the order of the names; groups
     without records are left out."""
+    return as_counts(groups, by_site(groups, missing, scope)[0])
+
+
+def by_site(groups: Groups, missing: np.ndarray, scope: np.ndarray,
+            sites: np.ndarray | None = None) -> np.ndarray:
+    """Rows of ``scope`` per (site, group, missing), shape (sites, groups, 2), in one
+    bincount; one site when ``sites`` (codes 0..n-1) is None. Rows without a group are not
+    counted."""
+    n_groups = len(groups.names)
+    n_sites = int(sites.max()) + 1 if sites is not None and len(sites) else 1
     inside = scope & (groups.codes >= 0)
-    codes = groups.codes[inside]
-    n = np.bincount(codes, minlength=len(groups.names))
-    k = np.bincount(codes[missing[inside]], minlength=len(groups.names))
-    return {name: (int(n[i]), int(k[i])) for i, name in enumerate(groups.names) if n[i]}
+    key = groups.codes[inside] * 2 + missing[inside]
+    if sites is not None:
+        key = key + sites[inside].astype(np.int64) * (2 * n_groups)
+    return np.bincount(key, minlength=n_sites * n_groups * 2).reshape(n_sites, n_groups, 2)
+
+
+def as_counts(groups: Groups, table: np.ndarray) -> dict[str, tuple[int, int]]:
+    """A (groups, 2) table of :func:`by_site` as counts(): (records, missing) per group."""
+    return {name: (int(table[i].sum()), int(table[i, 1]))
+            for i, name in enumerate(groups.names) if table[i].sum()}
 
 
 def compare(name: str, groups: Mapping[str, tuple[int, int]], *, min_records: float,

@@ -34,6 +34,8 @@ from validator.engine.rules import rule
 from validator.engine.rules._groups import (
     Comparison,
     Groups,
+    as_counts,
+    by_site,
     compare,
     compare_one,
     counts,
@@ -221,22 +223,9 @@ def _site_comparison(sites: Groups, network: dict[str, tuple[int, int]],
                "site_sites_above_ratio": above}
 
 
-def _site_group_missing(groups: Groups, missing: np.ndarray, scope: np.ndarray,
-                        sites: np.ndarray | None) -> np.ndarray:
-    """Rows in scope per (site, group, missing), shape (sites, groups, 2), in one bincount;
-    one site when ``sites`` is None. Rows without a group are not counted (as in counts())."""
-    n_groups = len(groups.names)
-    n_sites = int(sites.max()) + 1 if sites is not None and len(sites) else 1
-    inside = scope & (groups.codes >= 0)
-    key = groups.codes[inside] * 2 + missing[inside]
-    if sites is not None:
-        key = key + sites[inside].astype(np.int64) * (2 * n_groups)
-    return np.bincount(key, minlength=n_sites * n_groups * 2).reshape(n_sites, n_groups, 2)
-
-
 class _DimCounts:
     """``counts(groups, missing, scope & rows)`` per dimension, taken from one grouped pass
-    over every row (:func:`_site_group_missing`) when ``rows`` is the whole input or a
+    over every row (:func:`by_site`) when ``rows`` is the whole input or a
     stratum whose codes are ``sites`` (the run's strata)."""
 
     def __init__(self, ctx: RuleContext, missing: np.ndarray, scope: np.ndarray,
@@ -250,11 +239,9 @@ class _DimCounts:
         if not known or (k is not None and self.sites is None):
             return counts(groups, self.missing, self.scope & rows)
         if name not in self.tables:
-            self.tables[name] = _site_group_missing(groups, self.missing, self.scope,
-                                                    self.sites)
-        table = self.tables[name].sum(axis=0) if k is None else self.tables[name][k]
-        return {g: (int(table[i].sum()), int(table[i, 1]))
-                for i, g in enumerate(groups.names) if table[i].sum()}
+            self.tables[name] = by_site(groups, self.missing, self.scope, self.sites)
+        return as_counts(groups, self.tables[name].sum(axis=0) if k is None
+                         else self.tables[name][k])
 
 
 @rule("STRAT.DIFFERENTIAL_MISSINGNESS")
