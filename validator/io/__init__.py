@@ -182,9 +182,8 @@ def _short(name: str, limit: int = 40) -> str:
 
 def read_columns(info: SourceInfo, columns: Sequence[str]) -> pa.Table:
     """Read only ``columns`` of the inspected file, in that order, every column large_string."""
-    names = list(columns) if not isinstance(columns, str) else columns
-    batches = list(iter_columns(info, names))
-    schema = pa.schema([(name, pa.large_string()) for name in names])
+    batches = list(iter_columns(info, columns))  # checks the request first
+    schema = pa.schema([(name, pa.large_string()) for name in columns])
     return pa.Table.from_batches(batches, schema=schema)
 
 

@@ -101,14 +101,10 @@ def category_never_used(ctx: RuleContext, check: CheckDef, field: str) -> GroupM
             f"network records in at least {min_share:g}% of its records "
             f"({', '.join(watched) or 'none'})")
 
-    def per_site(mask: np.ndarray) -> np.ndarray:
-        """Rows of ``mask`` per site code (one pass, not one per site)."""
-        return np.bincount(codes[mask], minlength=len(labels))
-
     def measure(rows: np.ndarray) -> Measurement:
         evaluated = violated = 0
         never = dict.fromkeys(flags, 0)
-        informative = per_site(rows & s.informative)
+        informative = np.bincount(codes[rows & s.informative], minlength=len(labels))
         table = ctx.value_counts(nf, rows, codes)  # rows per site and distinct value
         used = {k: table[:, flags[k]].sum(axis=1) > 0 for k in watched}
         for site in np.flatnonzero(table.sum(axis=1)):
