@@ -58,5 +58,5 @@ def birth_date_from_age(data: Normalized, as_of: dt.date) -> bool:
     spec = replace(age.spec, field="birth_date", system=DERIVED_FROM_AGE)
     data.fields["birth_date"] = NormalizedField(
         spec=spec, kind=Kind.DATE, raw=age.raw, codes=age.codes,
-        uniques=[_birth(u, as_of) for u in age.uniques])
+        uniques=[_birth(u, as_of) for u in age.uniques], weights=age.weights)
     return True

@@ -20,6 +20,7 @@ import pandas as pd
 import pyarrow as pa
 
 from validator import languages, tokens
+from validator import weights as wt
 from validator.crosswalk import Crosswalk
 from validator.fields import FIELDS, Kind
 from validator.io.compact import SAMPLE_DISTINCT, SAMPLE_ROWS, worth_encoding
@@ -133,6 +134,8 @@ class NormalizedField:
     codes: np.ndarray
     uniques: list[Unique]
     system_rows: np.ndarray | None = None
+    #: The input's row weights (validator/weights.py); None: every row counts once.
+    weights: np.ndarray | None = None
 
     @property
     def name(self) -> str:
@@ -158,10 +161,13 @@ class NormalizedField:
         """Rows with at least one informative value."""
         return self.flag(lambda u: bool(u.informative) or u.date is not None)
 
+    def value_rows(self, mask: np.ndarray | None = None) -> np.ndarray:
+        """Rows per distinct value (in ``uniques`` order), optionally within ``mask``."""
+        return wt.bincount(self.codes, self.weights, len(self.uniques), mask)
+
     def state_counts(self, mask: np.ndarray | None = None) -> Counter[str]:
         """Rows per state (informative or a token), optionally within ``mask``."""
-        codes = self.codes if mask is None else self.codes[mask]
-        per_code = np.bincount(codes, minlength=len(self.uniques))
+        per_code = self.value_rows(mask)
         out: Counter[str] = Counter()
         for u, n in zip(self.uniques, per_code, strict=True):
             if n:
@@ -177,6 +183,12 @@ class Normalized:
     fields: dict[str, NormalizedField] = field(default_factory=dict)
     caregivers: Any = None  # validator.caregivers.CaregiverTable when caregivers are mapped
     fhir: Any = None  # validator.io.fhir.Findings for FHIR input (structural findings per row)
+    #: Row weights (validator/weights.py): None, or how many input rows each row stands for.
+    weights: np.ndarray | None = None
+    #: With weights: the rows that stand for as many different patients, each on no other
+    #: input row (their ids were dropped before grouping, validator/io/spark.py
+    #: distinct_rows, and put back as one placeholder per row); None: no such row.
+    single_patients: np.ndarray | None = None
     #: Per-row codes computed once for the many rules that group by them (stratum, patient).
     _codes: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -528,14 +540,17 @@ def dictionary_encoded(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=frame.index)
 
 
-def normalize(frame: pd.DataFrame, profile: Profile) -> Normalized:
-    """Normalize every mapped field of ``frame`` (columns named as in the input)."""
+def normalize(frame: pd.DataFrame, profile: Profile,
+              row_weights: np.ndarray | None = None) -> Normalized:
+    """Normalize every mapped field of ``frame`` (columns named as in the input); with
+    ``row_weights``, each row stands for that many input rows (validator/weights.py)."""
     lex = _lexicon(profile)
-    out = Normalized(frame=pd.DataFrame(index=frame.index))
+    out = Normalized(frame=pd.DataFrame(index=frame.index), weights=row_weights)
     cols: dict[str, pd.Series] = {}
     for name, spec in profile.fields.items():
         system_raw = frame[spec.system_column] if spec.system_column else None
         nf = normalize_field(frame[spec.column], spec, profile, system_raw, lex)
+        nf.weights = row_weights
         out.fields[name] = nf
         if nf.kind is Kind.ID:
             cols[name] = _trimmed(nf.raw)

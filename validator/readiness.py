@@ -194,7 +194,7 @@ def _s3_computed(a: _Assessment, ctx: RuleContext, name: str) -> None:
         age = age_in_years(ctx, ctx.require("birth_date"))
         scope = ~((age >= 0) & (age < limit))
         what = f"records of patients aged {limit:g} or older ({gate}; unknown age kept)"
-    n, d = int((nf.informative_mask() & scope).sum()), int(scope.sum())
+    n, d = ctx.count(nf.informative_mask() & scope), ctx.count(scope)
     check = catalog.get("STRAT.INFORMATIVE_RATE")
     t = thresholds_for(check, ctx.profile.thresholds)
     if d == 0:
@@ -339,8 +339,7 @@ def _s8_s9_computed(a: _Assessment, ctx: RuleContext, name: str) -> None:
     recorded value; language by primary subtag)."""
     nf = ctx.require(name)
     per_row: Counter[str] = Counter()
-    weights = np.bincount(nf.codes, minlength=len(nf.uniques))
-    for u, n in zip(nf.uniques, weights, strict=True):
+    for u, n in zip(nf.uniques, nf.value_rows(), strict=True):
         if n and u.informative:
             per_row[_category(name, u.informative[0])] += int(n)
     sizes = list(per_row.values())
@@ -396,7 +395,7 @@ def _s12_computed(a: _Assessment, ctx: RuleContext, name: str) -> None:
     informative = nf.informative_mask()
     found = site_codes(ctx)
     codes = found[0] if found is not None else np.zeros(ctx.n_rows, dtype=np.intp)
-    cvs = [binomial_cv(int((informative & (codes == c)).sum()), int((codes == c).sum()))
+    cvs = [binomial_cv(ctx.count(informative & (codes == c)), ctx.count(codes == c))
            for c in distinct(codes)]
     above = sum(1 for c in cvs if c > 30)
     finite = [c for c in cvs if not math.isinf(c)]

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from validator import weights as wt
 from validator.crosswalk import code_check
 from validator.fields import FIELDS, Kind
 from validator.normalize import Normalized, NormalizedField
@@ -25,10 +26,6 @@ from validator.results import ABSENT_COUNT_KEYS, FieldSummary
 LIST_MIN_ROWS = 5
 LIST_MAX_CHARS = 40
 _DIGIT_RUN = re.compile(r"\d{5}")
-
-
-def _rows_per_unique(nf: NormalizedField) -> np.ndarray:
-    return np.bincount(nf.codes, minlength=len(nf.uniques))
 
 
 def _counts(nf: NormalizedField, mask: np.ndarray | None = None) -> dict[str, int]:
@@ -95,12 +92,13 @@ def _unmapped(nf: NormalizedField, per_unique: np.ndarray, listing: bool = False
 def field_summary(nf: NormalizedField, list_unmapped: bool = False) -> FieldSummary:
     """The summary of one mapped field; unmapped source values are listed (code-like values
     shared by at least five rows) only with ``list_unmapped``, else only counted."""
-    per_unique = _rows_per_unique(nf)
+    per_unique = nf.value_rows()
     phi = FIELDS[nf.name].phi
     unmapped, other = _unmapped(nf, per_unique, list_unmapped)
     return FieldSummary(
         field=nf.name, present=True, source_column=nf.spec.column,
-        system=nf.spec.system, rows=len(nf.codes), counts=_counts(nf),
+        system=nf.spec.system, rows=wt.total(len(nf.codes), nf.weights),
+        counts=_counts(nf),
         mapped_tokens=tuple(_mapped(nf, per_unique)) if not phi or nf.kind is Kind.DATE
         else (),
         crosswalks=tuple(_crosswalks(nf, per_unique)),
@@ -135,6 +133,6 @@ def field_strata(data: Normalized, strata: Sequence[tuple[str | None, np.ndarray
             continue
         for nf in data.fields.values():
             out.append(FieldSummary(field=nf.name, present=True, source_column=nf.spec.column,
-                                    system=nf.spec.system, rows=int(mask.sum()),
+                                    system=nf.spec.system, rows=wt.count(mask, data.weights),
                                     counts=_counts(nf, mask), stratum=label))
     return tuple(out)

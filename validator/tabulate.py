@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from validator import cdcrec, spd15, tokens
+from validator import weights as wt
 from validator.fields import ETHNICITY_FIELDS, RACE_FIELDS
 from validator.normalize import Normalized, NormalizedField, Unique
 from validator.profile import Profile
@@ -257,8 +258,7 @@ def tabulate(data: Normalized, profile: Profile) -> dict[str, Any]:
                for combo in combos]
     tables = []
     for label, mask in _strata(data, profile):
-        weights = np.bincount(inverse if mask is None else inverse[mask],
-                              minlength=len(records))
+        weights = wt.bincount(inverse, data.weights, len(records), mask)
         for standard in STANDARDS:
             tables.append(_table(standard, label, records, weights))
     return {

@@ -175,5 +175,5 @@ def with_details(ctx: RuleContext, check_id: str, field: str | None, m: Measurem
     if key not in ctx.cache:
         ctx.cache[key] = fn(ctx, field)
     masks: Mapping[str, np.ndarray] = ctx.cache[key]  # type: ignore[assignment]
-    counts = {name: int((mask & rows).sum()) for name, mask in masks.items()}
+    counts = {name: ctx.count(mask & rows) for name, mask in masks.items()}
     return replace(m, details={**m.details, **counts})

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from validator import weights as wt
 from validator.engine.predicates import LIST_PREDICATES
 
 
@@ -27,11 +28,13 @@ class ExpectationMasks:
     unexpected: np.ndarray
     missing: np.ndarray
 
-    def counts(self, rows: np.ndarray) -> tuple[int, int, int]:
-        """(element_count, unexpected_count, missing_count) within ``rows``."""
+    def counts(self, rows: np.ndarray, weights: np.ndarray | None = None
+               ) -> tuple[int, int, int]:
+        """(element_count, unexpected_count, missing_count) within ``rows``, each row
+        counted ``weights`` times (validator/weights.py)."""
         scope = self.scope & rows
-        return (int(scope.sum()), int((self.unexpected & scope).sum()),
-                int((self.missing & scope).sum()))
+        return (wt.count(scope, weights), wt.count(self.unexpected & scope, weights),
+                wt.count(self.missing & scope, weights))
 
 
 def condition(frame: pd.DataFrame, node: Mapping[str, Any] | None) -> np.ndarray:
@@ -63,9 +66,13 @@ def _param(value: Any, parameters: Mapping[str, Sequence[str]]) -> Any:
 
 def evaluate(frame: pd.DataFrame, expectation: Mapping[str, Any],
              parameters: Mapping[str, Sequence[str]],
-             groups: np.ndarray | None = None) -> ExpectationMasks:
+             groups: np.ndarray | None = None,
+             weights: np.ndarray | None = None,
+             single: np.ndarray | None = None) -> ExpectationMasks:
     """The masks of one expectation (GX JSON dict). ``groups`` (stratum codes) makes
-    uniqueness hold within each group, as a per-stratum GX run would."""
+    uniqueness hold within each group, as a per-stratum GX run would. With ``weights``, a
+    row standing for several identical rows holds a repeated value, unless ``single`` marks
+    it as standing for rows whose (patient) keys each occur once in the input."""
     kwargs = expectation["kwargs"]
     kind = expectation["type"]
     col = frame[kwargs["column"]]
@@ -84,6 +91,9 @@ def evaluate(frame: pd.DataFrame, expectation: Mapping[str, Any],
         keyed = pd.DataFrame({"k": col, "g": 0 if groups is None else groups})[scope & ~null]
         dup = np.zeros(len(frame), dtype=bool)
         dup[np.flatnonzero(scope & ~null)] = keyed.duplicated(keep=False).to_numpy(dtype=bool)
+        if weights is not None:
+            repeated = weights > 1 if single is None else (weights > 1) & ~single
+            dup |= repeated & scope & ~null
         return ExpectationMasks(scope, dup, null & scope)
     predicate = LIST_PREDICATES.get(kind)
     if predicate is None:

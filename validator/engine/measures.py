@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from validator import weights as wt
 from validator.catalog import CheckDef
 from validator.normalize import Normalized, NormalizedField
 from validator.profile import Profile
@@ -44,13 +45,14 @@ class RowMeasure:
     extra: Callable[[np.ndarray], str | None] | None = None
     note: str = ""
 
-    def measure(self, rows: np.ndarray) -> Measurement:
-        """Counts within the rows selected by boolean mask ``rows``."""
+    def measure(self, rows: np.ndarray, weights: np.ndarray | None = None) -> Measurement:
+        """Counts within the rows selected by boolean mask ``rows`` (each row counted
+        ``weights`` times, validator/weights.py)."""
         scope = self.scope & rows
         return Measurement(
-            numerator=int((self.hits & scope).sum()),
-            denominator=int(scope.sum()),
-            details={k: int((m & scope).sum()) for k, m in self.details.items()},
+            numerator=wt.count(self.hits & scope, weights),
+            denominator=wt.count(scope, weights),
+            details={k: wt.count(m & scope, weights) for k, m in self.details.items()},
             breach=self.extra(scope) if self.extra else None,
             note=self.note,
         )
@@ -73,8 +75,9 @@ class GroupMeasure:
 
     fn: Callable[[np.ndarray], Measurement]
 
-    def measure(self, rows: np.ndarray) -> Measurement:
-        """Counts within the rows selected by boolean mask ``rows``."""
+    def measure(self, rows: np.ndarray, weights: np.ndarray | None = None) -> Measurement:
+        """Counts within the rows selected by boolean mask ``rows`` (the rule's function
+        weighs rows itself, through its context)."""
         return self.fn(rows)
 
 
@@ -117,6 +120,43 @@ class RuleContext:
     def whole_rows(self) -> np.ndarray | None:
         """The registered whole-input mask, if any."""
         return next((m for m, k in self.row_sets.values() if k is None), None)
+
+    @property
+    def weights(self) -> np.ndarray | None:
+        """Row weights (validator/weights.py): None when every row counts once."""
+        return self.data.weights  # type: ignore[no-any-return]
+
+    def count(self, mask: np.ndarray) -> int:
+        """Input rows selected by the boolean row mask ``mask`` (weighted)."""
+        return wt.count(mask, self.data.weights)
+
+    def bincount(self, codes: np.ndarray, minlength: int = 0,
+                 mask: np.ndarray | None = None) -> np.ndarray:
+        """Input rows per code (``np.bincount``, weighted), within ``mask`` when given."""
+        return wt.bincount(codes, self.data.weights, minlength, mask)
+
+    @property
+    def total(self) -> int:
+        """The number of input rows (``n_rows`` unless rows are weighted)."""
+        return wt.total(self.n_rows, self.data.weights)
+
+    def distinct_patients(self, mask: np.ndarray) -> int:
+        """Distinct patient_id values on the rows of ``mask`` (the caller checked that
+        patient_id is mapped); a row standing for single patients (Normalized.single_patients)
+        counts as many as its weight."""
+        codes = self.data.patient_codes()
+        single = self.data.single_patients
+        out = 0
+        if single is not None:
+            out = self.count(mask & single)
+            mask = mask & ~single
+        ids = codes[mask]
+        ids = ids[ids >= 0]
+        if ids.size:
+            seen = np.zeros(int(ids.max()) + 1, dtype=bool)  # factorized codes: O(n), no sort
+            seen[ids] = True
+            out += int(np.count_nonzero(seen))
+        return out
 
     def field(self, name: str) -> NormalizedField | None:
         """The normalized field, or None when it is not mapped."""
@@ -162,14 +202,15 @@ class RuleContext:
         else:
             whole = (known and stratum is None) or bool(rows.all())
             codes = nf.codes if whole else nf.codes[rows]
+            w = self.weights if self.weights is None or whole else self.weights[rows]
             if groups is None or not len(groups):
-                table = np.bincount(codes, minlength=n_values)[None, :]
+                table = wt.bincount(codes, w, n_values)[None, :]
             else:
                 if int(groups.min()) < 0:
                     raise ValueError("value_counts() needs group codes 0..n-1")
                 n_groups = int(groups.max()) + 1
                 g = (groups if whole else groups[rows]).astype(np.int64)
-                table = np.bincount(g * n_values + codes, minlength=n_groups * n_values
+                table = wt.bincount(g * n_values + codes, w, n_groups * n_values
                                     ).reshape(n_groups, n_values)
         table.flags.writeable = False
         self.cache[key] = (rows, groups, table)  # the arrays are kept: ids stay theirs

@@ -183,7 +183,7 @@ def _missing_plan(ctx: RuleContext, check: CheckDef) -> _Plan:
     field = check.fields[0]
     if is_fail:
         t = thresholds_for(check, ctx.profile.thresholds)
-        m = Measurement(0, ctx.n_rows)
+        m = Measurement(0, ctx.total)
         return _Plan(check, field, fixed=lambda s: failed(check, field, s, reason, t, m))
     return _Plan(check, field, fixed=lambda s: not_applicable(check, field, s, reason))
 
@@ -279,17 +279,18 @@ def _run_gx(table: _Table, plans: list[_Plan], whole_counts: WholeCounts | None 
     groups = table.ctx.strata if strata else None
     table.outcomes = {None: [], **{label: [] for label in strata}}
     keep = table.ctx.violations is not None
+    w, single = table.ctx.weights, table.ctx.data.single_patients
     for i, e, outcome in zip(used, expectations, whole, strict=True):
-        m = masks.evaluate(frame, e, params)
+        m = masks.evaluate(frame, e, params, weights=w, single=single)
         if keep:
             table.violations[i] = _violating(m, table.gx[i].count)
-        mismatch = not outcome.raised and m.counts(everything) != (
+        mismatch = not outcome.raised and m.counts(everything, w) != (
             outcome.element_count, outcome.unexpected_count, outcome.missing_count)
         table.outcomes[None].append(replace(outcome, mismatch=mismatch))
         if strata and e["type"] == "expect_column_values_to_be_unique":
-            m = masks.evaluate(frame, e, params, groups=groups)
+            m = masks.evaluate(frame, e, params, groups=groups, weights=w, single=single)
         for label in strata:
-            counts = m.counts(table.strata_rows[label])
+            counts = m.counts(table.strata_rows[label], w)
             table.outcomes[label].append(gx_adapter.GxOutcome(*counts, raised=outcome.raised))
     table.position = {i: k for k, i in enumerate(used)}
 
@@ -382,7 +383,8 @@ def _result(ctx: RuleContext, plan: _Plan, label: str | None, rows: np.ndarray,
     measure = _cached_rule(ctx, plan)
     if isinstance(measure, str):
         return not_applicable(check, plan.field, label, measure)
-    return judge(check, measure.measure(rows), t, field=plan.field, stratum=label)
+    return judge(check, measure.measure(rows, ctx.weights), t, field=plan.field,
+                 stratum=label)
 
 
 def _cached_rule(ctx: RuleContext, plan: _Plan) -> RowMeasure | GroupMeasure | str:

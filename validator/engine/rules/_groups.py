@@ -25,6 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from validator import weights as wt
+
 
 @dataclass(frozen=True)
 class Comparison:
@@ -110,24 +112,26 @@ class Groups:
         return cls(codes, tuple(names))
 
 
-def counts(groups: Groups, missing: np.ndarray, scope: np.ndarray) -> dict[str, tuple[int, int]]:
-    """(records, missing) per group among ``scope`` rows, in the order of the names; groups
-    without records are left out."""
-    return as_counts(groups, by_site(groups, missing, scope)[0])
+def counts(groups: Groups, missing: np.ndarray, scope: np.ndarray,
+           weights: np.ndarray | None = None) -> dict[str, tuple[int, int]]:
+    """(records, missing) per group among ``scope`` rows (each counted ``weights`` times,
+    validator/weights.py), in the order of the names; groups without records are left out."""
+    return as_counts(groups, by_site(groups, missing, scope, weights=weights)[0])
 
 
 def by_site(groups: Groups, missing: np.ndarray, scope: np.ndarray,
-            sites: np.ndarray | None = None) -> np.ndarray:
+            sites: np.ndarray | None = None, weights: np.ndarray | None = None) -> np.ndarray:
     """Rows of ``scope`` per (site, group, missing), shape (sites, groups, 2), in one
-    bincount; one site when ``sites`` (codes 0..n-1) is None. Rows without a group are not
-    counted."""
+    bincount; one site when ``sites`` (codes 0..n-1) is None; each row counted ``weights``
+    times (validator/weights.py). Rows without a group are not counted."""
     n_groups = len(groups.names)
     n_sites = int(sites.max()) + 1 if sites is not None and len(sites) else 1
     inside = scope & (groups.codes >= 0)
     key = groups.codes[inside] * 2 + missing[inside]
     if sites is not None:
         key = key + sites[inside].astype(np.int64) * (2 * n_groups)
-    return np.bincount(key, minlength=n_sites * n_groups * 2).reshape(n_sites, n_groups, 2)
+    return wt.bincount(key, None if weights is None else weights[inside],
+                       n_sites * n_groups * 2).reshape(n_sites, n_groups, 2)
 
 
 def as_counts(groups: Groups, table: np.ndarray) -> dict[str, tuple[int, int]]:

@@ -9,6 +9,9 @@ rows on the same date keep their input order, and "later encounter" means a late
 rules count patients and are recomputed within each stratum, so a site's result follows a
 patient's encounters at that site. R-106 runs on either grain; on encounter-level input only a
 patient's latest row counts (the value in use now).
+
+With row weights (validator/weights.py) a row of weight w is w encounters of its patient on its
+date with its values: encounters are counted, and R-106's quartiles taken, as over the w rows.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from validator import tokens
+from validator import weights as wt
 from validator.catalog import CheckDef
 from validator.engine.measures import (
     GroupMeasure,
@@ -43,11 +47,13 @@ DECLINED = "declined"
 
 @dataclass(frozen=True)
 class Timeline:
-    """Per-row patient code (-1 without patient_id) and date ordinal (-1 without a date)."""
+    """Per-row patient code (-1 without patient_id), date ordinal (-1 without a date) and
+    row weight (None: every row is one encounter)."""
 
     patient: np.ndarray
     when: np.ndarray
     by: str
+    weights: np.ndarray | None = None
 
     def ordered(self, rows: np.ndarray) -> np.ndarray:
         """Row indices within ``rows`` that have a patient and a date, by patient then date."""
@@ -55,8 +61,8 @@ class Timeline:
         return idx[np.lexsort((idx, self.when[idx], self.patient[idx]))]
 
     def undated(self, rows: np.ndarray) -> int:
-        """Rows of a patient that have no date to order them by."""
-        return int((rows & (self.patient >= 0) & (self.when < 0)).sum())
+        """Rows of a patient that have no date to order them by (weighted)."""
+        return wt.count(rows & (self.patient >= 0) & (self.when < 0), self.weights)
 
 
 def _encounter_grain(ctx: RuleContext) -> None:
@@ -78,7 +84,7 @@ def timeline(ctx: RuleContext, fallback: str | None) -> Timeline:
         if nf is not None:
             key = ("timeline", name)
             if key not in ctx.cache:
-                ctx.cache[key] = Timeline(_patients(ctx), ordinals(nf), name)
+                ctx.cache[key] = Timeline(_patients(ctx), ordinals(nf), name, ctx.weights)
             return ctx.cache[key]  # type: ignore[return-value]
     other = f" nor {fallback}" if fallback else ""
     raise NotApplicable(f"neither encounter_date{other} is in the input: a patient's "
@@ -151,12 +157,15 @@ def recollect_after_age_transition(ctx: RuleContext, check: CheckDef,
         if not idx.size:
             return Measurement(0, 0, details, note=note)
         starts, last = _groups(tl.patient[idx])
+        w = None if tl.weights is None else tl.weights[idx]
         scope = np.zeros(starts.size, dtype=bool)
         violated = scope.copy()
         waiting = scope.copy()
         for name, (before, after, now) in masks.items():
             had = np.logical_or.reduceat(before[idx], starts)
-            since = np.add.reduceat(after[idx].astype(np.int64), starts)
+            since = np.add.reduceat(
+                after[idx].astype(np.int64) if w is None else np.where(after[idx], w, 0),
+                starts)
             due = had & now[idx][last]
             s = due & (since >= k)
             v = s & before[idx][last]
@@ -183,10 +192,17 @@ def _element_of_value(field: str) -> str | None:
     return None
 
 
-def _window(key: np.ndarray, start: np.ndarray, patient: np.ndarray,
-            k: int) -> tuple[np.ndarray, np.ndarray]:
-    """(has k rows of the same patient from the first row keyed >= start, index of the k-th)."""
-    end = np.searchsorted(key, start, side="left") + k - 1
+def _window(key: np.ndarray, start: np.ndarray, patient: np.ndarray, k: int,
+            weights: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """(has k rows of the same patient from the first row keyed >= start, index of the k-th);
+    a row of weight w is w rows."""
+    first = np.searchsorted(key, start, side="left")
+    if weights is None:
+        end = first + k - 1
+    else:  # the row holding the k-th encounter counted from the first one's first copy
+        upto = np.cumsum(weights)
+        before = np.concatenate(([0], upto))[first]
+        end = np.searchsorted(upto, before + k - 1, side="right")
     clipped = np.minimum(end, key.size - 1)
     return (end < key.size) & (patient[clipped] == patient), clipped
 
@@ -198,19 +214,20 @@ def _quiet(answered: np.ndarray, end: np.ndarray) -> np.ndarray:
     return cum[end + 1] - cum[i + 1] == 0
 
 
-def _reask(patient: np.ndarray, when: np.ndarray, state: np.ndarray, k: int,
-           days: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Per trigger kind: (rows in scope, rows violating), on patient/date-sorted arrays."""
+def _reask(patient: np.ndarray, when: np.ndarray, state: np.ndarray, k: int, days: int,
+           weights: np.ndarray | None = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per trigger kind: (rows in scope, rows violating), on patient/date-sorted arrays; a row
+    of weight w is w encounters."""
     key = patient.astype(np.int64) * _BIG + when
     no_answer = np.isin(state, NO_ANSWER)
     declined = state == DECLINED
-    later, end = _window(key, key + 1, patient, k)
+    later, end = _window(key, key + 1, patient, k, weights)
     out = {}
     for kind in REASK:
         trigger = state == kind
         scope = trigger & later
         out[kind] = (scope, scope & _quiet(~no_answer, end))
-    after, end_d = _window(key, key + max(days, 1), patient, k)
+    after, end_d = _window(key, key + max(days, 1), patient, k, weights)
     scope = declined & after
     out[DECLINED] = (scope, scope & _quiet(~(no_answer | declined), end_d))
     out["declined_within_window"] = (declined & later & ~after, declined & later & ~after)
@@ -238,7 +255,8 @@ def unknown_not_reasked(ctx: RuleContext, check: CheckDef, field: str) -> GroupM
         if not idx.size:
             return Measurement(0, 0, details, note=note)
         p = tl.patient[idx]
-        found = _reask(p, tl.when[idx], state[idx], k, days)
+        found = _reask(p, tl.when[idx], state[idx], k, days,
+                       None if tl.weights is None else tl.weights[idx])
         scope = np.zeros(idx.size, dtype=bool)
         violated = scope.copy()
         for kind in (*REASK, DECLINED):
@@ -266,6 +284,26 @@ def _latest(patient: np.ndarray, when: np.ndarray, mask: np.ndarray) -> np.ndarr
     return out
 
 
+def percentiles(values: np.ndarray, qs: tuple[float, ...],
+                weights: np.ndarray | None = None) -> list[float]:
+    """``np.percentile(values, qs)`` (linear interpolation) over the values each repeated
+    ``weights`` times (validator/weights.py), without repeating them; ``values`` not empty."""
+    if weights is None:
+        return [float(x) for x in np.percentile(values, qs)]
+    order = np.argsort(values, kind="stable")
+    ranked = values[order]
+    upto = np.cumsum(weights[order])
+    n = int(upto[-1])
+    out: list[float] = []
+    for q in qs:
+        h = (n - 1) * (q / 100)
+        lo = int(np.floor(h))
+        a, b = ranked[np.searchsorted(upto, [lo, min(lo + 1, n - 1)], side="right")]
+        g = h - lo  # numpy's lerp: from the nearer end
+        out.append(float(b - (b - a) * (1 - g)) if g >= 0.5 else float(a + (b - a) * g))
+    return out
+
+
 @rule("TIME.STALENESS")
 def staleness(ctx: RuleContext, check: CheckDef, field: str) -> GroupMeasure:
     """Distribution of the age of the values (days from collection to the extract date);
@@ -287,20 +325,25 @@ def staleness(ctx: RuleContext, check: CheckDef, field: str) -> GroupMeasure:
     note = (f"days from {field} to the extract date, {which}; quartiles by linear "
             f"interpolation; a finding when the median exceeds stale_days = {stale:g}")
 
+    # one value per patient when only the latest row counts, else each row as often as it
+    # stands for rows
+    weights = None if latest else ctx.weights
+
     def measure(rows: np.ndarray) -> Measurement:
         m = rows & dated & ~future
         if latest:
             m = _latest(patients, when, m)
         values = age[m]
+        w = None if weights is None else weights[m]
         details: dict[str, int | float | str] = {
-            "values": int(values.size), "undated": int((rows & ~dated).sum()),
-            "collected_after_extract_date": int((rows & future).sum())}
+            "values": wt.total(values.size, w), "undated": ctx.count(rows & ~dated),
+            "collected_after_extract_date": ctx.count(rows & future)}
         if not values.size:
             return Measurement(0, 0, details, note=f"no dated value; {note}")
-        q1, median, q3 = (float(x) for x in np.percentile(values, [25, 50, 75]))
+        q1, median, q3 = percentiles(values, (25, 50, 75), w)
         details.update({"median_days": median, "q1_days": q1, "q3_days": q3,
                         "max_days": int(values.max()),
-                        "older_than_stale_days": int((values > stale).sum())})
+                        "older_than_stale_days": wt.count(values > stale, w)})
         return Measurement(int(median > stale), 1, details, note=note)
 
     return GroupMeasure(measure)

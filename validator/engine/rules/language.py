@@ -118,9 +118,9 @@ def completeness(ctx: RuleContext, check: CheckDef, field: str) -> GroupMeasure:
 
     def measure(rows: np.ndarray) -> Measurement:
         scope = rows & ~preverbal
-        details = {"preverbal_excluded": int((preverbal & rows).sum()),
-                   "mul_without_language": int((mul_only & scope).sum())}
-        return Measurement(int((informative & scope).sum()), int(scope.sum()), details,
+        details = {"preverbal_excluded": ctx.count(preverbal & rows),
+                   "mul_without_language": ctx.count(mul_only & scope)}
+        return Measurement(ctx.count(informative & scope), ctx.count(scope), details,
                            note=note)
 
     return GroupMeasure(measure)
@@ -297,12 +297,12 @@ def granularity(ctx: RuleContext, check: CheckDef, field: str) -> GroupMeasure:
         return "; ".join(out) or None
 
     def measure(rows: np.ndarray) -> Measurement:
-        counts = {k: int((m & rows).sum()) for k, m in masks.items()}
+        counts = {k: ctx.count(m & rows) for k, m in masks.items()}
         scope = (chinese | sign) & rows
         hits = (zh_generic | sgn_generic) & rows
         note = ("records of Chinese or sign languages" if scope.any()
                 else "no Chinese or sign-language record")
-        return Measurement(int(hits.sum()), int(scope.sum()), dict(counts),
+        return Measurement(ctx.count(hits), ctx.count(scope), dict(counts),
                            breach=breach(counts),
                            note=note + "; Arabic without a variety is information only")
 
@@ -321,21 +321,12 @@ def english_default_suspect(ctx: RuleContext, check: CheckDef, field: str) -> Gr
     min_patients = ctx.param(check, "min_site_patients")
     sites = _sites(ctx)
     pid = ctx.field("patient_id")
-    patients = ctx.data.patient_codes() if pid is not None else None
     counted = "distinct patient_id values" if pid is not None else "rows (no patient_id)"
     unavailable = ("(b) needs the prior run's English share and (c) a record-creation "
                    "timestamp; neither is in the input, so only (a) is evaluated")
 
     def n_patients(m: np.ndarray) -> int:
-        if patients is None:
-            return int(m.sum())
-        ids = patients[m]
-        ids = ids[ids >= 0]
-        if not ids.size:
-            return 0
-        seen = np.zeros(int(ids.max()) + 1, dtype=bool)  # factorized codes: O(n), no sort
-        seen[ids] = True
-        return int(seen.sum())
+        return ctx.count(m) if pid is None else ctx.distinct_patients(m)
 
     def measure(rows: np.ndarray) -> Measurement:
         evaluated = violated = 0

@@ -145,10 +145,10 @@ def other_rate(ctx: RuleContext, check: CheckDef, field: str) -> RowMeasure:
     both = other_only & hispanic
 
     def extra(rows: np.ndarray) -> str | None:
-        n_other = int((other_only & rows).sum())
+        n_other = ctx.count(other_only & rows)
         if n_other == 0:
             return None
-        share = 100.0 * int((both & rows).sum()) / n_other
+        share = 100.0 * ctx.count(both & rows) / n_other
         if share > max_share:
             return (f"{share:.1f}% of Other-race records are Hispanic (> {max_share:g}%): "
                     "Hispanic recorded as a race")
@@ -206,11 +206,11 @@ def multiple_supported(ctx: RuleContext, check: CheckDef, field: str) -> GroupMe
         eligible = violated = 0
         for site in distinct(sites[rows]):
             m = rows & (sites == site)
-            if int((informative & m).sum()) >= min_inf:
+            if ctx.count(informative & m) >= min_inf:
                 eligible += 1
-                violated += int((multi & m).sum()) == 0
-        details = {"records_with_2plus_categories": int((multi & rows).sum()),
-                   "informative_records": int((informative & rows).sum())}
+                violated += not (multi & m).any()
+        details = {"records_with_2plus_categories": ctx.count(multi & rows),
+                   "informative_records": ctx.count(informative & rows)}
         note = "" if eligible else f"fewer than {min_inf:g} records with informative race"
         return Measurement(violated, eligible, details, note=note)
 
@@ -292,7 +292,11 @@ def stable_over_time(ctx: RuleContext, check: CheckDef, field: str) -> GroupMeas
     def measure(rows: np.ndarray) -> Measurement:
         m = rows & usable
         frame = pd.DataFrame({"p": patients[m], "k": keys[m]})
-        per_patient = frame.groupby("p")["k"].agg(["size", "nunique"])
+        if ctx.weights is None:
+            per_patient = frame.groupby("p")["k"].agg(["size", "nunique"])
+        else:  # a row of weight w is w records of its patient
+            frame["w"] = ctx.weights[m]
+            per_patient = frame.groupby("p").agg(size=("w", "sum"), nunique=("k", "nunique"))
         eligible = per_patient[per_patient["size"] >= 2]
         changed = int((eligible["nunique"] > 1).sum())
         note = "" if len(eligible) else "no patient has two records with informative race"

@@ -193,13 +193,13 @@ def newborn_derived_race(ctx: RuleContext, check: CheckDef, field: str) -> Group
 
     def measure(rows: np.ndarray) -> Measurement:
         scope = infants & rows
-        n_self = int((is_self & scope).sum())
-        details = {"source_derived": int((derived & scope).sum()),
-                   "birth_date_no_respondent": int((on_birth_date & scope).sum()),
-                   "source_proxy": int((proxy & scope).sum()), "source_self": n_self}
+        n_self = ctx.count(is_self & scope)
+        details = {"source_derived": ctx.count(derived & scope),
+                   "birth_date_no_respondent": ctx.count(on_birth_date & scope),
+                   "source_proxy": ctx.count(proxy & scope), "source_self": n_self}
         breach = (f"{n_self} infant record(s) with race_source self (expected derived or proxy)"
                   if n_self else None)
-        return Measurement(int(((derived | on_birth_date) & scope).sum()), int(scope.sum()),
+        return Measurement(ctx.count((derived | on_birth_date) & scope), ctx.count(scope),
                            details, breach=breach, note=note)
 
     return GroupMeasure(measure)

@@ -53,14 +53,21 @@ def _screenings(ctx: RuleContext) -> np.ndarray:
     return out
 
 
-def _patient_keys(ctx: RuleContext) -> np.ndarray | None:
-    """At encounter grain, one key per patient (rows without patient_id each their own key)."""
+def _patient_codes(ctx: RuleContext) -> tuple[np.ndarray, np.ndarray] | None:
+    """At encounter grain, (the patient code of each row, rows with a patient_id); else
+    None."""
     if ctx.profile.grain != "encounter" or ctx.field("patient_id") is None:
         return None
-    codes = ctx.data.patient_codes().astype(np.int64)  # a copy: blanks are renumbered
-    blank = codes < 0
-    codes[blank] = codes.max(initial=-1) + 1 + np.arange(int(blank.sum()))
-    return codes
+    codes = ctx.data.patient_codes()
+    return codes, codes >= 0
+
+
+def _n_patients(ctx: RuleContext, patients: tuple[np.ndarray, np.ndarray],
+                mask: np.ndarray) -> int:
+    """Distinct patients among ``mask`` rows; a row without patient_id is a patient of its
+    own, as many as the rows it stands for."""
+    codes, named = patients
+    return int(distinct(codes[mask & named]).size) + ctx.count(mask & ~named)
 
 
 # ----------------------------------------------------------------------------- R-140
@@ -79,17 +86,17 @@ def screening_recorded(ctx: RuleContext, check: CheckDef, field: str) -> GroupMe
              "future_date": has & (days < 0),
              "unparseable_date": nf.flag(lambda u: u.state == "unparseable"),
              "no_screening": ~has & nf.flag(lambda u: u.state != "unparseable")}
-    keys = _patient_keys(ctx)
-    unit = "patients (distinct patient_id)" if keys is not None else "rows (patients)"
+    patients = _patient_codes(ctx)
+    unit = "patients (distinct patient_id)" if patients is not None else "rows (patients)"
     note = f"{unit} with a screening dated 0 to {window:g} days before the extract date"
 
     def measure(rows: np.ndarray) -> Measurement:
-        details: dict[str, int | float | str] = {k: int((m & rows).sum())
+        details: dict[str, int | float | str] = {k: ctx.count(m & rows)
                                                  for k, m in masks.items()}
-        if keys is None:
-            return Measurement(int((within & rows).sum()), int(rows.sum()), details, note=note)
-        return Measurement(int(distinct(keys[within & rows]).size),
-                           int(distinct(keys[rows]).size), details, note=note)
+        if patients is None:
+            return Measurement(ctx.count(within & rows), ctx.count(rows), details, note=note)
+        return Measurement(_n_patients(ctx, patients, within & rows),
+                           _n_patients(ctx, patients, rows), details, note=note)
 
     return GroupMeasure(measure)
 
@@ -136,7 +143,7 @@ def respondent_recorded(ctx: RuleContext, check: CheckDef, field: str) -> GroupM
     kinds = {"self": is_self, "staff": resp.flag(lambda u: first_item(u) == sogi.STAFF),
              "proxy": resp.flag(lambda u: first_item(u) in sogi.PROXIES)}
     return counted(
-        screening & minor, no_respondent | young_self,
+        ctx, screening & minor, no_respondent | young_self,
         in_scope={"no_respondent": no_respondent, "self_under_min_age": young_self,
                   **{f"respondent_{k}": m for k, m in kinds.items()}},
         note=(f"screenings: an {SCREEN_DATE} or a recorded {INSTRUMENT}; minors: age at the "

@@ -94,8 +94,8 @@ def category_never_used(ctx: RuleContext, check: CheckDef, field: str) -> GroupM
     flags = WATCHED[field](nf)  # per distinct value
     min_inf = ctx.param(check, "min_site_informative")
     min_share = ctx.param(check, "min_network_share")
-    per_value = np.bincount(nf.codes, minlength=len(nf.uniques))  # rows per distinct value
-    network = {k: pct(int(per_value[f].sum()), ctx.n_rows) for k, f in flags.items()}
+    per_value = ctx.bincount(nf.codes, len(nf.uniques))  # rows per distinct value
+    network = {k: pct(int(per_value[f].sum()), ctx.total) for k, f in flags.items()}
     watched = [k for k, share in network.items() if share >= min_share]
     note = (f"sites with at least {min_inf:g} informative records; watched: categories the "
             f"network records in at least {min_share:g}% of its records "
@@ -104,7 +104,7 @@ def category_never_used(ctx: RuleContext, check: CheckDef, field: str) -> GroupM
     def measure(rows: np.ndarray) -> Measurement:
         evaluated = violated = 0
         never = dict.fromkeys(flags, 0)
-        informative = np.bincount(codes[rows & s.informative], minlength=len(labels))
+        informative = ctx.bincount(codes, len(labels), mask=rows & s.informative)
         table = ctx.value_counts(nf, rows, codes)  # rows per site and distinct value
         used = {k: table[:, flags[k]].sum(axis=1) > 0 for k in watched}
         for site in np.flatnonzero(table.sum(axis=1)):
@@ -273,7 +273,7 @@ def distribution_shift(ctx: RuleContext, check: CheckDef, field: str) -> GroupMe
                 shift.add("between_runs", _current(t, site, standard, keys, minimum),
                           previous_shares(labels[code]), "previous run")
         if prev is not None and whole:
-            weights = np.bincount(t.inverse[rows], minlength=len(t.records))
+            weights = ctx.bincount(t.inverse, len(t.records), mask=rows)
             shift.add("between_runs", _current(t, weights, standard, keys, minimum),
                       previous_shares(None), "previous run")
         return shift.measurement(note, None if prev is None else prev.run_id)
@@ -331,17 +331,17 @@ def entry_method_missingness(ctx: RuleContext, check: CheckDef, field: str) -> G
 
     def measure(rows: np.ndarray) -> Measurement:
         scope = s.scope & rows & recorded
-        c = compare("method", counts(methods, s.missing, s.scope & rows),
+        c = compare("method", counts(methods, s.missing, s.scope & rows, ctx.weights),
                     min_records=lim["min_group_records"], max_ratio=lim["max_missing_ratio"],
                     alpha=lim["alpha"])
         details: dict[str, Any] = c.details() if c is not None else {}
-        details["no_entry_method"] = int((s.scope & rows & ~recorded).sum())
+        details["no_entry_method"] = ctx.count(s.scope & rows & ~recorded)
         breach = None
         if c is not None and c.violated:
             breach = (f"missing rate differs by entry method: highest/lowest "
                       f"{ratio_value(c.ratio)} > {lim['max_missing_ratio']:g}, chi-square "
                       f"{c.chi2:.2f} (dof {c.dof}), p {c.p_value:.3g}")
-        return Measurement(int((s.informative & scope).sum()), int(scope.sum()), details,
+        return Measurement(ctx.count(s.informative & scope), ctx.count(scope), details,
                            breach=breach, note=note)
 
     return GroupMeasure(measure)

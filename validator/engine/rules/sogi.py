@@ -79,21 +79,21 @@ def _age_at(ctx: RuleContext, birth: NormalizedField, element: str
         f"age at {name} (the extract date where it is blank)")
 
 
-def counted(scope: np.ndarray, hits: np.ndarray, *,
+def counted(ctx: RuleContext, scope: np.ndarray, hits: np.ndarray, *,
             in_scope: Mapping[str, np.ndarray] | None = None,
             in_rows: Mapping[str, np.ndarray] | None = None,
             note: str = "", empty: str = "") -> GroupMeasure:
-    """Row masks summed per stratum: details ``in_scope`` within the scope, ``in_rows`` within
-    the stratum's rows; ``empty`` is the note (the NOT_APPLICABLE reason) when the scope is
-    empty."""
+    """Row masks counted per stratum (weighted, ``ctx.count``): details ``in_scope`` within
+    the scope, ``in_rows`` within the stratum's rows; ``empty`` is the note (the
+    NOT_APPLICABLE reason) when the scope is empty."""
 
     def measure(rows: np.ndarray) -> Measurement:
         s = scope & rows
         details: dict[str, int | float | str] = {
-            k: int((m & s).sum()) for k, m in (in_scope or {}).items()}
-        details |= {k: int((m & rows).sum()) for k, m in (in_rows or {}).items()}
-        n = int(s.sum())
-        return Measurement(int((hits & s).sum()), n, details,
+            k: ctx.count(m & s) for k, m in (in_scope or {}).items()}
+        details |= {k: ctx.count(m & rows) for k, m in (in_rows or {}).items()}
+        n = ctx.count(s)
+        return Measurement(ctx.count(hits & s), n, details,
                            note=note if n or not empty else empty)
 
     return GroupMeasure(measure)
@@ -119,7 +119,7 @@ def _age_gate(ctx: RuleContext, check: CheckDef, name: str, key: str) -> GroupMe
     below = aged & (age < limit)
     asked = nf.flag(lambda u: not u.informative and any(t in ASKED for t in u.absent))
     return counted(
-        informative & aged, below,
+        ctx, informative & aged, below,
         in_scope={"aged_at_extract_date": at_extract},
         in_rows={"asked_below_min_age": asked & below,
                  "informative_without_age": informative & ~aged},
@@ -184,7 +184,7 @@ def adolescent_proxy(ctx: RuleContext, check: CheckDef, field: str) -> GroupMeas
     note = (f"{SO}: ages {lo:g}-{hi:g}, {GI}: age {gi_min:g} or older, at the element's "
             "collected date (the extract date where blank), with a recorded respondent and "
             "value; proxy = parent_guardian_family or authorized_representative")
-    return counted(scope, hits, in_scope=in_scope, note=note,
+    return counted(ctx, scope, hits, in_scope=in_scope, note=note,
                    empty="no SOGI value with a recorded respondent in the adolescent ages")
 
 
@@ -211,7 +211,7 @@ def confidentiality_flag(ctx: RuleContext, check: CheckDef, field: str) -> Group
         informative |= nf.informative_mask()
     marked = marker.flag(lambda u: sogi.marker(u) == "marked")
     return counted(
-        informative & (age >= 0) & (age < adult), marked,
+        ctx, informative & (age >= 0) & (age < adult), marked,
         in_scope={"not_marked": marker.flag(lambda u: sogi.marker(u) == "not_marked"),
                   "marker_blank": marker.flag(lambda u: sogi.marker(u) == "blank"),
                   "marker_unreadable": marker.flag(lambda u: sogi.marker(u) == "unreadable")},
@@ -279,7 +279,7 @@ def disability_age_gate(ctx: RuleContext, check: CheckDef, field: str) -> GroupM
     below = (age >= 0) & (age < limit)
     answer = nf.flag(lambda u: bool(u.informative))
     return counted(
-        below, answer,
+        ctx, below, answer,
         in_scope={"answered_yes": nf.flag(lambda u: (first_item(u) or "").lower() in YES),
                   "answered_no": nf.flag(lambda u: (first_item(u) or "").lower() in NO),
                   "not_applicable": nf.flag(lambda u: u.state == "not_applicable"),
@@ -318,7 +318,7 @@ def neonate_plausible(ctx: RuleContext, check: CheckDef, field: str) -> GroupMea
     by_value = {name: nf.flag(lambda u, n=name: _undetermined(u) == n)
                 for name in (*UNDETERMINED.values(), "unknown")}
     return counted(
-        aged & ~neonate, undetermined, in_scope=by_value,
+        ctx, aged & ~neonate, undetermined, in_scope=by_value,
         in_rows={"neonates": neonate, "neonates_undetermined": neonate & undetermined},
         note=(f"age in days at the extract date; under {limit:g} days UN/A/U/unknown are "
               "plausible (neonates_undetermined, not counted); older patients' rate reported"),
@@ -351,7 +351,7 @@ def no_discordance_error(ctx: RuleContext, check: CheckDef, field: str) -> Group
     for nf in sexes:
         other |= nf.informative_mask()
     return counted(
-        gi.informative_mask() & other, ctx.none(),
+        ctx, gi.informative_mask() & other, ctx.none(),
         in_scope={"differing": combine([gi, *sexes], _differ)},
         note=("differences between gender identity and sex / sex at birth are never flagged "
               "(separate elements in USCDI and US Core; PECARN 2024): differing is information"),

@@ -124,8 +124,8 @@ def detail_collected(ctx: RuleContext, check: CheckDef, field: str) -> GroupMeas
             if m.any():
                 eligible += 1
                 violated += not bool((has_detail & m).any())
-        details = {"complete_records": int((complete & rows).sum()),
-                   "complete_records_with_detail": int((complete & has_detail & rows).sum())}
+        details = {"complete_records": ctx.count(complete & rows),
+                   "complete_records_with_detail": ctx.count(complete & has_detail & rows)}
         return Measurement(violated, eligible, details,
                            note=note or ("" if eligible else "no complete combined answer"))
 
@@ -175,15 +175,15 @@ def bridge_declared(ctx: RuleContext, check: CheckDef, field: str) -> GroupMeasu
     undeclared24 = only24 & ~declared24
 
     def measure(rows: np.ndarray) -> Measurement:
-        n97, n24 = int((only97 & rows).sum()), int((only24 & rows).sum())
+        n97, n24 = ctx.count(only97 & rows), ctx.count(only24 & rows)
         mixed = n97 > 0 and n24 > 0
-        hits = int(((undeclared97 | undeclared24) & rows).sum()) if mixed else 0
+        hits = ctx.count((undeclared97 | undeclared24) & rows) if mixed else 0
         details = {"records_1997_format": n97, "records_2024_format": n24,
-                   "records_both_formats": int((both & rows).sum()),
-                   "undeclared_1997_format": int((undeclared97 & rows).sum()) if mixed else 0,
-                   "undeclared_2024_format": int((undeclared24 & rows).sum()) if mixed else 0}
+                   "records_both_formats": ctx.count(both & rows),
+                   "undeclared_1997_format": ctx.count(undeclared97 & rows) if mixed else 0,
+                   "undeclared_2024_format": ctx.count(undeclared24 & rows) if mixed else 0}
         state = "formats mixed" if mixed else "one format only"
-        return Measurement(hits, int(((f97 | f24) & rows).sum()), details,
+        return Measurement(hits, ctx.count((f97 | f24) & rows), details,
                            note=f"{state}; {note}")
 
     return GroupMeasure(measure)

@@ -22,6 +22,7 @@ import numpy as np
 
 from validator import tabulate as tab
 from validator import tokens
+from validator import weights as wt
 from validator.catalog import CheckDef
 from validator.engine.measures import (
     GroupMeasure,
@@ -64,10 +65,13 @@ class Tabulator:
 
     inverse: np.ndarray
     records: Sequence[Any]
+    #: Row weights of the input (validator/weights.py): None when every row counts once.
+    row_weights: np.ndarray | None = None
 
     def tables(self, rows: np.ndarray) -> list[dict[str, Any]]:
         """Both standards' tables of the rows selected by ``rows``, as tabulate() builds them."""
-        return self.tables_of(np.bincount(self.inverse[rows], minlength=len(self.records)))
+        return self.tables_of(wt.bincount(self.inverse, self.row_weights, len(self.records),
+                                          rows))
 
     def tables_of(self, weights: np.ndarray) -> list[dict[str, Any]]:
         """Both standards' tables of the records counted ``weights`` times (per record)."""
@@ -77,11 +81,13 @@ class Tabulator:
 
     def weights_by(self, groups: np.ndarray, n_groups: int, rows: np.ndarray | None = None
                    ) -> np.ndarray:
-        """Rows per (group, record) among ``rows`` (all rows when None), in one pass."""
+        """Rows per (group, record) among ``rows`` (all rows when None; weighted), in one
+        pass."""
         n = len(self.records)
-        g, inv = (groups, self.inverse) if rows is None else (groups[rows], self.inverse[rows])
-        return np.bincount(g.astype(np.int64) * n + inv, minlength=n_groups * n
-                           ).reshape(n_groups, n)
+        g, inv, w = (groups, self.inverse, self.row_weights) if rows is None else (
+            groups[rows], self.inverse[rows],
+            None if self.row_weights is None else self.row_weights[rows])
+        return wt.bincount(g.astype(np.int64) * n + inv, w, n_groups * n).reshape(n_groups, n)
 
 
 def tabulator(ctx: RuleContext) -> Tabulator | None:
@@ -96,7 +102,7 @@ def tabulator(ctx: RuleContext) -> Tabulator | None:
             records = [tab._classify({nf.name: nf.uniques[c]
                                       for nf, c in zip(fields, combo, strict=True)})
                        for combo in combos]
-            value = Tabulator(inverse, records)
+            value = Tabulator(inverse, records, ctx.weights)
         ctx.cache["tabulator"] = value
     found = ctx.cache["tabulator"]
     return found if isinstance(found, Tabulator) else None
@@ -153,10 +159,12 @@ def profile_declared(ctx: RuleContext, check: CheckDef, field: str) -> GroupMeas
 # ----------------------------------------------------------------------------- R-131
 
 
-def _in_scope(s: Stratifier, rows: np.ndarray) -> dict[str, int | float | str]:
+def _in_scope(s: Stratifier, rows: np.ndarray, weights: np.ndarray | None
+              ) -> dict[str, int | float | str]:
     scope = s.scope & rows
-    out: dict[str, int | float | str] = {k: int((m & scope).sum()) for k, m in s.states.items()}
-    out |= {k: int((m & rows).sum()) for k, m in s.excluded.items()}
+    out: dict[str, int | float | str] = {k: wt.count(m & scope, weights)
+                                         for k, m in s.states.items()}
+    out |= {k: wt.count(m & rows, weights) for k, m in s.excluded.items()}
     return out
 
 
@@ -167,8 +175,8 @@ def informative_rate(ctx: RuleContext, check: CheckDef, field: str) -> GroupMeas
 
     def measure(rows: np.ndarray) -> Measurement:
         scope = s.scope & rows
-        return Measurement(int((s.informative & scope).sum()), int(scope.sum()),
-                           _in_scope(s, rows), note=s.note)
+        return Measurement(ctx.count(s.informative & scope), ctx.count(scope),
+                           _in_scope(s, rows, ctx.weights), note=s.note)
 
     return GroupMeasure(measure)
 
@@ -186,12 +194,13 @@ class _Limits:
 
 def _site_comparison(sites: Groups, network: dict[str, tuple[int, int]],
                      missing: np.ndarray, scope: np.ndarray, rows: np.ndarray, lim: _Limits,
-                     stratum: tuple[bool, int | None] = (False, None)
+                     stratum: tuple[bool, int | None] = (False, None),
+                     weights: np.ndarray | None = None
                      ) -> tuple[Comparison | None, dict[str, Any]]:
     """Whole input (or several sites): every eligible site against the median site rate.
     One site: that site against the median rate of the eligible sites (``network``: records
     and missing records per site over the whole input). ``stratum``: ctx.stratum_of(rows),
-    when the sites are the strata (then nothing is recounted)."""
+    when the sites are the strata (then nothing is recounted); ``weights``: row weights."""
     known, k = stratum
     if known and k is not None:  # stratum k: its own site (every row when it is the only one)
         present, everything = np.array([k]), len(sites.names) == 1
@@ -209,7 +218,7 @@ def _site_comparison(sites: Groups, network: dict[str, tuple[int, int]],
         eligible = [kk / nn for nn, kk in network.values() if nn >= lim.min_records]
         return c, {"site_missing_pct": pct(k, n),
                    "site_network_median_missing_pct": round(100 * float(np.median(eligible)), 2)}
-    within = network if known and everything else counts(sites, missing, scope & rows)
+    within = network if known and everything else counts(sites, missing, scope & rows, weights)
     c = compare("site", within, min_records=lim.min_records,
                 max_ratio=lim.site, alpha=lim.alpha, reference="median")
     if c is None:
@@ -237,9 +246,10 @@ class _DimCounts:
                  ) -> dict[str, tuple[int, int]]:
         known, k = self.ctx.stratum_of(rows)
         if not known or (k is not None and self.sites is None):
-            return counts(groups, self.missing, self.scope & rows)
+            return counts(groups, self.missing, self.scope & rows, self.ctx.weights)
         if name not in self.tables:
-            self.tables[name] = by_site(groups, self.missing, self.scope, self.sites)
+            self.tables[name] = by_site(groups, self.missing, self.scope, self.sites,
+                                        self.ctx.weights)
         return as_counts(groups, self.tables[name].sum(axis=0) if k is None
                          else self.tables[name][k])
 
@@ -270,7 +280,7 @@ def differential_missingness(ctx: RuleContext, check: CheckDef, field: str) -> G
         raise NotApplicable("no grouping field: needs a language (lang_spoken_pref or "
                             "caregiver_lang_spoken_pref), a site, birth_date or payer_type")
     missing = s.missing
-    network = counts(sites, missing, s.scope) if sites is not None else {}
+    network = counts(sites, missing, s.scope, ctx.weights) if sites is not None else {}
     note = (f"missing: not informative; comparisons over groups with at least "
             f"{lim.min_records:g} records; violation: highest/lowest missing rate above "
             f"{lim.language:g} (language) or {lim.group:g} (age band 0-4/5-10/11-17/18+, payer), "
@@ -291,7 +301,7 @@ def differential_missingness(ctx: RuleContext, check: CheckDef, field: str) -> G
                 details |= c.details()
         c, extra = (None, {}) if sites is None else _site_comparison(
             sites, network, missing, s.scope, rows, lim,
-            ctx.stratum_of(rows) if site_of is not None else (False, None))
+            ctx.stratum_of(rows) if site_of is not None else (False, None), ctx.weights)
         if c is not None:
             found.append(c)
             details |= c.details(per_group=False) | extra
@@ -354,7 +364,7 @@ def absent_own_stratum(ctx: RuleContext, check: CheckDef, field: str) -> GroupMe
 
     def measure(rows: np.ndarray) -> Measurement:
         tables = t.tables(rows)
-        n_imputed = int((imputed & rows).sum())
+        n_imputed = ctx.count(imputed & rows)
         violating = absent_missing = unaccounted = 0
         for table in tables:
             a, u = _table_problems(table)
@@ -450,9 +460,9 @@ def direct_share(ctx: RuleContext, check: CheckDef, field: str) -> GroupMeasure:
 
     def measure(rows: np.ndarray) -> Measurement:
         scope = race & rows
-        details: dict[str, int | float | str] = {k: int((m & scope).sum())
+        details: dict[str, int | float | str] = {k: ctx.count(m & scope)
                                                  for k, m in masks.items()}
-        return Measurement(int((direct & scope).sum()), int(scope.sum()), details, note=note)
+        return Measurement(ctx.count(direct & scope), ctx.count(scope), details, note=note)
 
     return GroupMeasure(measure)
 
@@ -477,10 +487,10 @@ def unknown_share(ctx: RuleContext, check: CheckDef, field: str) -> GroupMeasure
 
     def measure(rows: np.ndarray) -> Measurement:
         scope = s.scope & rows
-        n, d = int((unknown & scope).sum()), int(scope.sum())
+        n, d = ctx.count(unknown & scope), ctx.count(scope)
         breach = (f"above the NCQA benchmark of {benchmark:g}%"
                   if d and 100.0 * n / d > benchmark else None)
-        details: dict[str, int | float | str] = {k: int((m & scope).sum())
+        details: dict[str, int | float | str] = {k: ctx.count(m & scope)
                                                  for k, m in states.items()}
         return Measurement(n, d, details, breach=breach, note=note)
 
@@ -518,8 +528,9 @@ def small_group_stability(ctx: RuleContext, check: CheckDef, field: str) -> Grou
         sizes = []
         for code in distinct(codes[scope]):
             m = scope & (codes == code)
-            cvs.append(binomial_cv(int((s.informative & m).sum()), int(m.sum())))
-            sizes.append(int(m.sum()))
+            size = ctx.count(m)
+            cvs.append(binomial_cv(ctx.count(s.informative & m), size))
+            sizes.append(size)
         finite = [c for c in cvs if not math.isinf(c)]
         details: dict[str, int | float | str] = {
             "strata_evaluated": len(cvs),
