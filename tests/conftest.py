@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner, Result
 
 from validator.cli import main
@@ -17,6 +18,15 @@ FIXTURES = ROOT / "fixtures"
 MARKER = "PHIMARKER"
 #: Spark can run here: a Java runtime and pyspark (tests/test_spark.py, the three-engine test).
 SPARK_READY = shutil.which("java") is not None and importlib.util.find_spec("pyspark") is not None
+#: Every tabular gate fixture with its profile (fixtures/expected.yaml), then the encodings and
+#: the two examples.
+GATE_FIXTURES: list[tuple[Path, Path | None]] = sorted({
+    (FIXTURES / e["file"], FIXTURES / e["profile"] if e.get("profile") else None)
+    for e in yaml.safe_load((FIXTURES / "expected.yaml").read_text())["entries"].values()
+    if not e["file"].endswith((".json", ".ndjson"))} | {
+    (p, None) for p in (FIXTURES / "encodings").iterdir()} | {
+    (FIXTURES / d / "registration.csv", FIXTURES / d / "profile.yaml")
+    for d in ("example", "pediatric")}, key=str)
 
 
 def make_directory(tmp: Path) -> Path:

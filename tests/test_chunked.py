@@ -14,8 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-import yaml
-from conftest import ROOT
+from conftest import GATE_FIXTURES, ROOT
 
 from validator import io
 from validator.api import validate
@@ -31,14 +30,7 @@ import generate
 
 AS_OF = "2026-11-01"
 FIX = ROOT / "fixtures"
-# every gate fixture with its profile (fixtures/expected.yaml), then the encodings and examples
-FIXTURES: list[tuple[Path, Path | None]] = sorted({
-    (FIX / e["file"], FIX / e["profile"] if e.get("profile") else None)
-    for e in yaml.safe_load((FIX / "expected.yaml").read_text())["entries"].values()
-    if not e["file"].endswith((".json", ".ndjson"))} | {
-    (p, None) for p in (FIX / "encodings").iterdir()} | {
-    (FIX / d / "registration.csv", FIX / d / "profile.yaml") for d in ("example", "pediatric")},
-    key=str)
+FIXTURES = GATE_FIXTURES
 SMALL_BLOCK = 1024  # bytes: longer than any fixture row, so every file of 2 KiB+ is split
 
 

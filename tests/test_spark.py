@@ -317,3 +317,70 @@ def test_python_dash_c_is_not_ended_by_pyspark(engine: str) -> None:
                            str(ROOT / "fixtures/canonical_3000_seeded_defects.csv")],
                           capture_output=True, text=True, timeout=600, cwd=ROOT)
     assert (proc.returncode, proc.stdout.strip()) == (1, "verdict 1"), proc.stderr[-500:]
+
+
+def _spy(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
+    """Record (rows received, rows they stand for) of every distinct_rows() call."""
+    from validator.io import spark as spark_io
+
+    seen: list[tuple[int, int]] = []
+    real = spark_io.distinct_rows
+
+    def spy(*args: Any, **kw: Any) -> Any:
+        table, weights, single = real(*args, **kw)
+        seen.append((table.num_rows, int(weights.sum())))
+        return table, weights, single
+
+    monkeypatch.setattr(spark_io, "distinct_rows", spy)
+    return seen
+
+
+def test_only_distinct_rows_with_counts_reach_the_driver(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """30,000 patients, one row each, with full birth dates: Spark groups the rows (ids that
+    occur once dropped, birth dates by class, validator/date_classes.py) and the driver
+    receives a small fraction of them with their counts; the report is the pandas report."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import generate
+
+    path = generate.generate(30_000, "parquet", tmp_path)
+    seen = _spy(monkeypatch)
+    spark = validate(path, as_of_date=AS_OF, engine="spark", stratify_by="site_id")
+    pandas = validate(path, as_of_date=AS_OF, stratify_by="site_id")
+    assert _comparable(spark) == _comparable(pandas)
+    assert len(seen) == 1
+    received, stood_for = seen[0]
+    assert stood_for == 30_000
+    # exactly the distinct combinations of the other columns, birth dates by class (the
+    # generated ids are all distinct, so none is kept)
+    import datetime as dt
+
+    import pyarrow.parquet as pq
+
+    from validator import date_classes
+    from validator import profile as profiles
+
+    frame = pq.read_table(path).to_pandas()
+    coarse = date_classes.replace_dates(frame, profiles.infer(list(frame.columns), where="x"),
+                                        dt.date.fromisoformat(AS_OF))
+    expected = len(coarse.drop(columns="patient_id").drop_duplicates())
+    assert received == expected < 30_000 * 0.6
+
+
+def test_a_worklist_or_caregivers_collect_every_row(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worklist names rows, and caregiver columns are unpacked per patient row: those runs
+    take every row to the driver, and still equal the pandas engine."""
+    from validator.worklist import Worklist
+
+    seen = _spy(monkeypatch)
+    path = ROOT / "fixtures/canonical_3000_seeded_defects.csv"
+    lists = {}
+    for engine in ("pandas", "spark"):
+        wl = Worklist(salt="s")
+        validate(path, as_of_date=AS_OF, engine=engine, worklist=wl)
+        assert wl.table is not None
+        lists[engine] = wl.table.to_pylist()
+    assert lists["spark"] == lists["pandas"] and lists["pandas"]
+    assert _comparable(_run("caregivers", "spark")) == _comparable(_run("caregivers", "pandas"))
+    assert seen == []

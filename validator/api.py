@@ -17,6 +17,7 @@ from validator import (
     __version__,
     caregivers,
     catalog,
+    date_classes,
     derive,
     io,
     previous,
@@ -118,10 +119,13 @@ def _from_frame(frame: pd.DataFrame | pa.Table, prof: Profile | None, where: str
     return data, prof, {"format": "dataframe", "sha256": _values_digest(data), "encoding": None}
 
 
-def _values_digest(data: pd.DataFrame) -> str:
-    """A SHA-256 of the values read, for sources that are not one local file (run_id)."""
-    return hashlib.sha256(
-        pd.util.hash_pandas_object(data, index=False).to_numpy().tobytes()).hexdigest()
+def _values_digest(data: pd.DataFrame, weights: np.ndarray | None = None) -> str:
+    """A SHA-256 of the values read, for sources that are not one local file (run_id); of
+    the distinct rows and their counts when the rows are weighted."""
+    digest = hashlib.sha256(pd.util.hash_pandas_object(data, index=False).to_numpy().tobytes())
+    if weights is not None:
+        digest.update(np.ascontiguousarray(weights, dtype=np.int64).tobytes())
+    return digest.hexdigest()
 
 
 def _inspect(path: Path, prof: Profile | None, opts: Mapping[str, str | None]
@@ -173,16 +177,38 @@ def _from_spark(path: Path, prof: Profile | None, opts: Mapping[str, str | None]
     info, prof = _inspect(path, prof, opts)
     session = spark_io.session(opts.get("spark_master"))
     rows = spark_io.read(session, info, prof.columns())
-    frame = _as_strings(spark_io.to_arrow(rows, info, prof.columns()))
-    return frame, prof, {**_file_meta(info), "engine": "spark"}, SparkCounts(
+    frame, weighted = _spark_collect(rows, info, prof, opts)
+    return frame, prof, {**_file_meta(info), "engine": "spark", **weighted}, SparkCounts(
         session, rows, frame, prof)
+
+
+def _spark_collect(rows: Any, info: io.SourceInfo | str, prof: Profile,
+                   opts: Mapping[str, str | None]) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The mapped columns on the driver: Spark's distinct rows with their counts (the rules
+    and reports work on weighted rows, validator/weights.py; docs/spark.md), or every row when
+    the run needs rows: a worklist names rows; caregiver columns are unpacked per row; at
+    encounter grain the history rules order a patient's rows on the same date by their input
+    order, which grouping would lose (and the rows differ by date anyway)."""
+    from validator.io import spark as spark_io
+
+    columns = prof.columns()
+    if opts.get("rows") or prof.caregivers is not None or prof.grain == "encounter":
+        return _as_strings(spark_io.to_arrow(rows, info, columns)), {}
+    if date_classes.classes_apply(prof):
+        as_of = date_classes.as_of_for(prof, opts.get("as_of_date"))
+        rows = spark_io.with_values_replaced(
+            rows, prof.fields[date_classes.FIELD].column, info, columns,
+            lambda texts: date_classes.representatives(texts, prof, as_of))
+    patient = prof.fields["patient_id"].column if "patient_id" in prof.fields else None
+    table, weights, single = spark_io.distinct_rows(rows, info, columns, patient)
+    return _as_strings(table), {"_weights": weights, "_single_patients": single}
 
 
 def _from_spark_dataset(source: str, prof: Profile | None, opts: Mapping[str, str | None]
                         ) -> tuple[pd.DataFrame, Profile, dict[str, Any], SparkCounts]:
     """A dataset Spark reads alone (docs/spark.md): a URI such as ``s3a://bucket/extract/``
     or a local directory of part files. No driver-side inspection: Spark reads the header or
-    schema; the report holds a hash of the values read, never the URI (it may carry PHI)."""
+    schema; the report holds a hash of the rows received, never the URI (it may carry PHI)."""
     from validator.engine.spark_frame import SparkCounts
     from validator.io import spark as spark_io
 
@@ -196,9 +222,10 @@ def _from_spark_dataset(source: str, prof: Profile | None, opts: Mapping[str, st
     present = tuple(rows.columns)
     prof = _settle(prof, present, shown, opts.get("stratify_by"))
     rows = spark_io.project(rows, prof.columns(), shown)
-    frame = _as_strings(spark_io.to_arrow(rows, shown, prof.columns()))
-    return frame, prof, {"format": fmt, "sha256": _values_digest(frame), "encoding": None,
-                         "engine": "spark"}, SparkCounts(session, rows, frame, prof)
+    frame, weighted = _spark_collect(rows, shown, prof, opts)
+    return frame, prof, {"format": fmt, "sha256": _values_digest(frame, weighted.get(
+        "_weights")), "encoding": None, "engine": "spark", **weighted}, SparkCounts(
+        session, rows, frame, prof)
 
 
 def _from_postgres(url: str, prof: Profile | None, opts: Mapping[str, str | None]
@@ -255,13 +282,12 @@ def _read(source: Source, prof: Profile | None, opts: Mapping[str, str | None], 
 
 def _as_of(prof: Profile, data: Normalized, override: dt.date | str | None
            ) -> tuple[dt.date, np.ndarray | None, str]:
+    day = date_classes.as_of_for(prof, override)
     if override is not None:
-        day = override if isinstance(override, dt.date) else profiles.parse_date(
-            override, "as_of_date")
         return day, None, "argument"
     if prof.as_of_date is not None:
-        return prof.as_of_date, None, "profile"
-    today = dt.date.today()
+        return day, None, "profile"
+    today = day
     nf = data.get("as_of_date")
     if nf is None:
         return today, None, "run_date"
@@ -359,11 +385,15 @@ def validate(
     with timing.phase("read"):
         frame, prof, meta, whole_counts = _read(source, prof, {
             "encoding": encoding, "delimiter": delimiter, "input_format": input_format,
-            "stratify_by": stratify_by, "sql": sql, "spark_master": spark_master}, engine)
+            "stratify_by": stratify_by, "sql": sql, "spark_master": spark_master,
+            "rows": "needed" if worklist is not None else None,
+            "as_of_date": None if as_of_date is None else str(as_of_date)}, engine)
     if extra:
         prof = prof.with_thresholds(extra)
     with timing.phase("normalize"):
-        data = normalize(frame, prof)
+        row_weights = meta.pop("_weights", None)
+        data = normalize(frame, prof, row_weights)
+        data.single_patients = meta.pop("_single_patients", None)
         fin = meta.pop("_fhir", None)
         data.caregivers = caregivers.load(prof, frame, data,
                                           table=None if fin is None else fin.caregivers)
@@ -403,7 +433,7 @@ def validate(
                 "derived_fields": derived,
                 **({"list_unmapped": True} if list_unmapped else {}),
             },
-            dataset={"name": name, "rows": len(frame), "fields_read": sorted(data.fields),
+            dataset={"name": name, "rows": ctx.total, "fields_read": sorted(data.fields),
                      **meta, "caregivers": caregivers.describe(data.caregivers)},
             profile=prof.describe(),
             valuesets=tuple(valuesets.summary()),

@@ -18,7 +18,7 @@ import pandas as pd
 
 from validator.errors import InternalError
 from validator.fields import ETHNICITY_FIELDS, FIELDS, RACE_FIELDS, Kind
-from validator.io.spark import SAME_TEXT, WHITESPACE, as_text
+from validator.io.spark import SAME_TEXT, as_text, trimmed_text
 from validator.profile import Profile
 
 __all__ = ["SparkCounts", "dependencies", "from_pandas", "prepared"]
@@ -43,13 +43,6 @@ def dependencies(column: str, profile: Profile) -> tuple[str, ...] | None:
     if FIELDS[base].kind is Kind.ID and column == base:
         return None
     return (fields[base].column,)
-
-
-def _trimmed(col: Any) -> Any:
-    from pyspark.sql import functions as F
-
-    text = F.regexp_replace(col, f"^[{WHITESPACE}]+|[{WHITESPACE}]+$", "")
-    return F.when(text == "", F.lit(None)).otherwise(text)
 
 
 def _lookup(raw: pd.DataFrame, prepared: pd.DataFrame, keys: Sequence[str],
@@ -98,15 +91,15 @@ def prepared(spark: Any, rows: Any, raw: pd.DataFrame, frame: pd.DataFrame,
         if deps is not None:
             groups.setdefault(deps, []).append(column)
         elif column == _KEY:
-            key = _trimmed(F.col(renamed[fields["patient_id"].column]).cast("string"))
+            key = trimmed_text(F.col(renamed[fields["patient_id"].column]).cast("string"))
             if "site_id" in fields:
                 # the id's length first: one key per (id, site) pair whatever the ids hold
-                site = _trimmed(F.col(renamed[fields["site_id"].column]).cast("string"))
+                site = trimmed_text(F.col(renamed[fields["site_id"].column]).cast("string"))
                 key = F.concat(F.length(key).cast("string"), F.lit(":"), key,
                                F.coalesce(site, F.lit("")))
             exprs[column] = key
         else:
-            exprs[column] = _trimmed(F.col(renamed[fields[column].column]).cast("string"))
+            exprs[column] = trimmed_text(F.col(renamed[fields[column].column]).cast("string"))
     for keys, cols in groups.items():
         table = _lookup(raw, frame, keys, cols)
         for i, k in enumerate(keys):

@@ -17,10 +17,11 @@ from __future__ import annotations
 import os
 import sys
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pyarrow as pa
 
 from validator._resources import data_dir
@@ -29,8 +30,8 @@ from validator.errors import InputError, UsageError
 if TYPE_CHECKING:
     from validator.io import SourceInfo
 
-__all__ = ["DEFAULT_MASTER", "dataset_format", "is_dataset", "project", "read", "read_dataset",
-           "session", "to_arrow"]
+__all__ = ["DEFAULT_MASTER", "dataset_format", "distinct_rows", "is_dataset", "project", "read",
+           "read_dataset", "session", "to_arrow", "trimmed_text", "with_values_replaced"]
 
 DEFAULT_MASTER = "local[*]"
 #: Driver heap for local mode (Spark's default, 1 GiB, is too small to hand 10M rows to Arrow);
@@ -245,26 +246,116 @@ def _spark_encoding(codec: str | None) -> str:
 
 def to_arrow(frame: Any, info: SourceInfo | str, columns: Sequence[str]) -> pa.Table:
     """Collect a Spark DataFrame of strings to the driver as an Arrow table (large_string).
-    ``info`` is the inspected file, or the shown name of a dataset read by Spark alone.
+    ``info`` is the inspected file, or the shown name of a dataset read by Spark alone."""
+    return as_text(_collected(frame, info, columns), _shown(info))
 
-    When Spark rejects the rows of a file (ragged rows, an unterminated quote), the embedded
-    reader reads it to name the bad row in the message; Spark's own message is withheld."""
-    shown = info if isinstance(info, str) else str(info.path)
+
+def _shown(info: SourceInfo | str) -> str:
+    return info if isinstance(info, str) else str(info.path)
+
+
+def _collected(frame: Any, info: SourceInfo | str, columns: Sequence[str]) -> pa.Table:
+    """``frame.toArrow()``. When Spark rejects the rows of a file (ragged rows, an
+    unterminated quote), the embedded reader reads it to name the bad row in the message;
+    Spark's own message is withheld (it may quote a record)."""
     try:
         with quiet():
-            table = frame.toArrow()
+            return frame.toArrow()
     except Exception as exc:
         if not isinstance(info, str) and info.format != "parquet":
             from validator.io import read_columns
 
             read_columns(info, columns)  # raises the embedded reader's precise InputError
-        raise InputError(f"{shown}: Spark could not read the rows ({type(exc).__name__}; "
-                         "details withheld: they may quote data)",
+        raise InputError(f"{_shown(info)}: Spark could not read the rows "
+                         f"({type(exc).__name__}; details withheld: they may quote data)",
                          hint="check the file with --engine pandas, which names the bad row"
                          if not isinstance(info, str) else
                          "check the dataset's format and that every part has the same columns"
                          ) from None
-    return as_text(table, shown)
+
+
+def trimmed_text(col: Any) -> Any:
+    """A Spark column as text trimmed of Python's whitespace, empty text as null: an
+    identifier as the embedded engine reads it."""
+    from pyspark.sql import functions as F
+
+    text = F.regexp_replace(col.cast("string"), f"^[{WHITESPACE}]+|[{WHITESPACE}]+$", "")
+    return F.when(text == "", F.lit(None)).otherwise(text)
+
+
+#: Names of the helper columns of :func:`distinct_rows` (no mapped column is named so).
+_N, _FIRST, _SINGLE, _LOOKUP_KEY, _LOOKUP_VALUE = (
+    f"__real_validator_{x}" for x in ("n", "first", "single", "key", "value"))
+
+
+def distinct_rows(frame: Any, info: SourceInfo | str, columns: Sequence[str],
+                  patient_column: str | None = None
+                  ) -> tuple[pa.Table, np.ndarray, np.ndarray | None]:
+    """The distinct rows of ``columns``, counted in Spark: (the rows as text, in order of
+    first appearance; how many input rows each stands for; for ``patient_column``, which rows
+    stand for patients whose id occurs on no other row, else None).
+
+    Only these reach the driver (docs/spark.md). With ``patient_column``, an id that occurs on
+    one row only is dropped before the rows are grouped (it is put back on the driver as a
+    placeholder no input holds), so that a file of one row per patient still comes down to
+    its distinct value combinations; ids that repeat are kept, as a uniqueness check and any
+    per-patient rule need them."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    keys = [F.col(_quoted(c)) for c in columns]
+    rows = frame.withColumn(_FIRST, F.monotonically_increasing_id())
+    if patient_column is not None:
+        pid = trimmed_text(F.col(_quoted(patient_column)))
+        alone = pid.isNotNull() & (F.count(F.lit(1)).over(Window.partitionBy(pid)) == 1)
+        rows = rows.withColumn(_SINGLE, alone).withColumn(
+            patient_column, F.when(F.col(_SINGLE), F.lit(None)).otherwise(
+                F.col(_quoted(patient_column))))
+        keys.append(F.col(_quoted(_SINGLE)))
+    grouped = (rows.groupBy(*keys)
+               .agg(F.count(F.lit(1)).alias(_N), F.min(_quoted(_FIRST)).alias(_FIRST))
+               .orderBy(_quoted(_FIRST)))
+    table = _collected(grouped, info, columns)
+    weights = table.column(_N).to_numpy().astype(np.int64)
+    single = None
+    if patient_column is not None:
+        single = table.column(_SINGLE).to_numpy(zero_copy_only=False).astype(bool)
+    values = as_text(table.select(list(columns)), _shown(info))
+    if single is not None and single.any():
+        # a placeholder per row that no input holds (a NUL byte first): one patient each
+        i = values.column_names.index(patient_column)
+        ids = values.column(i).to_pylist()
+        for k in np.flatnonzero(single):
+            ids[k] = f"\u0000single patient {k}"
+        values = values.set_column(i, patient_column, pa.array(ids, type=pa.large_string()))
+    return values, weights, single
+
+
+def with_values_replaced(frame: Any, column: str, info: SourceInfo | str,
+                         columns: Sequence[str],
+                         replacement: Callable[[list[str]], Mapping[str, str]]) -> Any:
+    """``frame`` (of ``columns``) with ``column`` as text, each value replaced by
+    ``replacement``'s mapping of the column's distinct values (as the embedded reader spells
+    them); the distinct values come to the driver, the mapping goes back as a broadcast
+    look-up table."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    col = F.col(_quoted(column))
+    with quiet():
+        pairs = _collected(frame.select(col.cast("string").alias("s"), col.alias("n"))
+                           .distinct(), info, columns)
+    ours = as_text(pa.table({"n": pairs["n"]}), _shown(info))["n"].to_pylist()
+    mapping = replacement([t for t in ours if t is not None])
+    records = [(s, mapping[t]) for s, t in zip(pairs["s"].to_pylist(), ours, strict=True)
+               if s is not None and t is not None]
+    schema = StructType([StructField(_LOOKUP_KEY, StringType()),
+                         StructField(_LOOKUP_VALUE, StringType())])
+    with quiet():
+        lookup = frame.sparkSession.createDataFrame(records, schema=schema)
+        joined = frame.join(F.broadcast(lookup), col.cast("string") == F.col(_LOOKUP_KEY),
+                            "left")
+        return joined.withColumn(column, F.col(_LOOKUP_VALUE)).drop(_LOOKUP_KEY, _LOOKUP_VALUE)
 
 
 def as_text(table: pa.Table, shown: str) -> pa.Table:
