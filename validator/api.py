@@ -206,9 +206,10 @@ def _spark_collect(rows: Any, info: io.SourceInfo | str, prof: Profile,
 
 def _from_spark_dataset(source: str, prof: Profile | None, opts: Mapping[str, str | None]
                         ) -> tuple[pd.DataFrame, Profile, dict[str, Any], SparkCounts]:
-    """A dataset Spark reads alone (docs/spark.md): a URI such as ``s3a://bucket/extract/``
-    or a local directory of part files. No driver-side inspection: Spark reads the header or
-    schema; the report holds a hash of the rows received, never the URI (it may carry PHI)."""
+    """A dataset Spark reads alone (docs/spark.md): a URI such as ``s3a://bucket/extract/``,
+    a local directory of part files or a catalog table (``table:schema.name``). No
+    driver-side inspection: Spark reads the header or schema; the report holds a hash of the
+    rows received, never the URI or table name (they may carry PHI)."""
     from validator.engine.spark_frame import SparkCounts
     from validator.io import spark as spark_io
 
@@ -269,7 +270,8 @@ def _read(source: Source, prof: Profile | None, opts: Mapping[str, str | None], 
     if io.is_uri(source) and not io.is_database_url(source):
         raise UsageError(f"{io.shown_uri(str(source))}: the embedded engine reads local files "
                          "and postgresql:// only",
-                         hint="read s3a://, hdfs://, file:/ and other URIs with --engine spark")
+                         hint="read s3a://, hdfs://, file:/ and other URIs, and catalog "
+                              "tables (table:schema.name), with --engine spark")
     if isinstance(source, pd.DataFrame | pa.Table):
         return (*_from_frame(source, prof, where="DataFrame",
                              stratify_by=opts.get("stratify_by")), None)
@@ -333,7 +335,7 @@ def validate(
         source: path to the extract (or to a directory of Parquet part files), a
             ``postgresql://host/db?table=schema.name`` URL, a pandas DataFrame / pyarrow
             Table, or, with ``engine="spark"``, a URI Spark reads (``s3a://``, ``hdfs://``,
-            ``file:/``...).
+            ``file:/``...) or a table of its catalog (``table:catalog.schema.name``).
         profile: profile YAML path, mapping or Profile; None when columns carry canonical names.
         thresholds: thresholds file (CSV or YAML) or mapping overriding the profile's.
         as_of_date: reference date of the extract (default: profile, as_of_date column, today).

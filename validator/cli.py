@@ -204,8 +204,8 @@ def _worklist_arg(path: Path | None, raw_keys: bool, salt: str | None,
 
 
 def _source_arg(ctx: click.Context, param: click.Parameter, value: str) -> Path | str:
-    """A file path, or a URI (postgresql://, or s3a://, hdfs://, file:/... for --engine spark)
-    kept as text (Path would fold its //)."""
+    """A file path, or a URI (postgresql://, or s3a://, hdfs://, file:/... and table:NAME for
+    --engine spark) kept as text (Path would fold its //)."""
     from validator.io import is_uri
 
     return value if is_uri(value) else Path(value)
@@ -286,7 +286,7 @@ def validate(path: Path, profile: Path | None, out: Path, formats: str, fail_on:
              engine: str | None = None, spark_master: str | None = None) -> None:
     """Validate PATH (a CSV, TSV, Parquet or FHIR file, a directory of Parquet part files, a
     postgresql://host/db?table=schema.name URL, or with --engine spark an s3a://, hdfs://,
-    file:/ ... URI) and write reports to --out.
+    file:/ ... URI or a catalog table, table:schema.name) and write reports to --out.
 
     \b
     Example:

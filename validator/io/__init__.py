@@ -43,8 +43,8 @@ from validator.io.parquet_reader import (
     parquet_columns,
 )
 
-__all__ = ["SourceInfo", "inspect_source", "is_database_url", "is_uri", "iter_columns",
-           "read_columns", "read_compact", "shown_uri"]
+__all__ = ["SourceInfo", "inspect_source", "is_database_url", "is_table", "is_uri",
+           "iter_columns", "read_columns", "read_compact", "shown_uri"]
 
 
 def is_database_url(source: object) -> bool:
@@ -54,12 +54,21 @@ def is_database_url(source: object) -> bool:
 
 
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:/")  # two letters at least: not C:/ on Windows
+#: A table of the Spark catalog (metastore or Unity Catalog, Delta tables on Databricks):
+#: ``table:schema.name`` or ``table:catalog.schema.name``, read with ``--engine spark``.
+TABLE_PREFIX = "table:"
 
 
 def is_uri(source: object) -> bool:
     """True for a source written as a URI with a scheme (``postgresql://``, ``s3a://``,
-    ``hdfs://``, ``dbfs:/``, ``file:/``...): kept as text, never folded into a local path."""
-    return isinstance(source, str) and bool(_URI.match(source))
+    ``hdfs://``, ``dbfs:/``, ``file:/``...) or a catalog table (``table:schema.name``): kept
+    as text, never folded into a local path."""
+    return isinstance(source, str) and (bool(_URI.match(source)) or is_table(source))
+
+
+def is_table(source: object) -> bool:
+    """True for a Spark catalog table, ``table:[catalog.]schema.name``."""
+    return isinstance(source, str) and source.startswith(TABLE_PREFIX)
 
 
 def shown_uri(uri: str) -> str:

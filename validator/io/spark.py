@@ -190,8 +190,15 @@ def is_dataset(source: object) -> bool:
 
 
 def dataset_format(source: str, fmt: str | None) -> str:
-    """``fmt`` (csv, tsv or parquet) if given, else from the name's extension, else Parquet
-    (what a directory of part files usually holds)."""
+    """``table`` for a catalog table; else ``fmt`` (csv, tsv or parquet) if given, else from
+    the name's extension, else Parquet (what a directory of part files usually holds)."""
+    from validator.io import is_table
+
+    if is_table(source):
+        if fmt is not None:
+            raise UsageError(f"a catalog table ({source}) has no input format: drop "
+                             f"--input-format {fmt} (and the profile's input.format)")
+        return "table"
     if fmt is not None:
         if fmt not in ("csv", "tsv", "parquet"):
             raise UsageError(f"--engine spark reads csv, tsv or parquet datasets, not {fmt!r}")
@@ -206,12 +213,14 @@ def dataset_format(source: str, fmt: str | None) -> str:
 
 def read_dataset(spark: Any, source: str, fmt: str, *, encoding: str | None = None,
                  delimiter: str | None = None) -> Any:
-    """Every column of the dataset at ``source`` (a URI or a directory), read by Spark; the
-    caller projects the mapped ones with :func:`project`. Messages name the source without
-    the credentials a URI may carry, and never quote Spark's text."""
-    from validator.io import shown_uri
+    """Every column of the dataset at ``source`` (a URI, a directory or a catalog table),
+    read by Spark; the caller projects the mapped ones with :func:`project`. Messages name
+    the source without the credentials a URI may carry, and never quote Spark's text."""
+    from validator.io import TABLE_PREFIX, is_table, shown_uri
 
     shown = shown_uri(str(source))
+    if is_table(source):
+        return _read_table(spark, source[len(TABLE_PREFIX):], shown)
     try:
         with quiet():
             frame = _reader(spark, fmt, delimiter, encoding).load(str(source))
@@ -226,6 +235,25 @@ def read_dataset(spark: Any, source: str, fmt: str, *, encoding: str | None = No
                               "credentials), and --format") from None
     if not frame.columns:
         raise InputError(f"{shown}: Spark found no columns", hint="check the path or URI")
+    return frame
+
+
+def _read_table(spark: Any, name: str, shown: str) -> Any:
+    """A table of the Spark catalog, every column in its own type (as Parquet's)."""
+    if not name.strip():
+        raise UsageError(f"{shown}: no table name after 'table:'",
+                         hint="write table:schema.name or table:catalog.schema.name")
+    try:
+        with quiet():
+            frame = spark.table(name)
+    except Exception as exc:
+        raise InputError(f"{shown}: Spark could not read the table ({type(exc).__name__}; "
+                         "details withheld)",
+                         hint="check the table name and that this Spark session's catalog "
+                              "holds it (on a cluster, --spark-master and its metastore)"
+                         ) from None
+    if not frame.columns:
+        raise InputError(f"{shown}: the table has no columns")
     return frame
 
 
