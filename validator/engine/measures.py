@@ -124,7 +124,7 @@ class RuleContext:
     @property
     def weights(self) -> np.ndarray | None:
         """Row weights (validator/weights.py): None when every row counts once."""
-        return self.data.weights  # type: ignore[no-any-return]
+        return self.data.weights
 
     def count(self, mask: np.ndarray) -> int:
         """Input rows selected by the boolean row mask ``mask`` (weighted)."""
