@@ -423,3 +423,25 @@ def test_a_catalog_table_gives_the_pandas_results(tmp_path: Path) -> None:
     for part in (mine, theirs):
         part.pop("dataset"), part["run"].pop("run_id")
     assert mine == theirs
+
+
+def test_encounters_without_other_dates_are_grouped_per_patient(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Encounter grain with no date but the birth date: the rows are grouped with every
+    patient id kept (RACE.STABLE_OVER_TIME counts a patient's records) and encounter_id read
+    as present or blank; with dated encounters (the history rules order them) every row comes
+    to the driver. Both equal the pandas engine."""
+    seen = _spy(monkeypatch)
+    undated = (ROOT / "fixtures/race_changes_between_encounters.csv",
+               ROOT / "fixtures/profiles/encounter_grain.yaml")
+    pandas = validate(*undated, as_of_date=AS_OF, stratify_by="site_id")
+    spark = validate(*undated, as_of_date=AS_OF, stratify_by="site_id", engine="spark")
+    assert _comparable(spark) == _comparable(pandas)
+    assert pandas.result("RACE.STABLE_OVER_TIME").denominator > 0
+    assert len(seen) == 1 and seen[0][1] == pandas.dataset["rows"] > seen[0][0]
+    dated = (ROOT / "fixtures/history_unknown_not_reasked.csv",
+             ROOT / "fixtures/profiles/history_reask_encounters.yaml")
+    pandas = validate(*dated, as_of_date=AS_OF)
+    spark = validate(*dated, as_of_date=AS_OF, engine="spark")
+    assert _comparable(spark) == _comparable(pandas)
+    assert len(seen) == 1  # no grouping for dated encounters

@@ -29,6 +29,7 @@ from validator import profile as profiles
 from validator.engine import runner
 from validator.engine.measures import RuleContext
 from validator.errors import InputError, UsageError
+from validator.fields import FIELDS, Kind
 from validator.io import fhir
 from validator.io.compact import compact, to_frame
 from validator.judge import gate
@@ -186,22 +187,35 @@ def _spark_collect(rows: Any, info: io.SourceInfo | str, prof: Profile,
                    opts: Mapping[str, str | None]) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The mapped columns on the driver: Spark's distinct rows with their counts (the rules
     and reports work on weighted rows, validator/weights.py; docs/spark.md), or every row when
-    the run needs rows: a worklist names rows; caregiver columns are unpacked per row; at
-    encounter grain the history rules order a patient's rows on the same date by their input
+    the run needs rows: a worklist names rows; caregiver columns are unpacked per row; dated
+    encounters: the history rules order a patient's rows on the same date by their input
     order, which grouping would lose (and the rows differ by date anyway)."""
     from validator.io import spark as spark_io
 
     columns = prof.columns()
-    if opts.get("rows") or prof.caregivers is not None or prof.grain == "encounter":
+    encounters = prof.grain == "encounter"
+    if (opts.get("rows") or prof.caregivers is not None
+            or (encounters and date_classes.other_dates(prof))):
         return _as_strings(spark_io.to_arrow(rows, info, columns)), {}
     if date_classes.classes_apply(prof):
         as_of = date_classes.as_of_for(prof, opts.get("as_of_date"))
         rows = spark_io.with_values_replaced(
             rows, prof.fields[date_classes.FIELD].column, info, columns,
             lambda texts: date_classes.representatives(texts, prof, as_of))
-    patient = prof.fields["patient_id"].column if "patient_id" in prof.fields else None
-    table, weights, single = spark_io.distinct_rows(rows, info, columns, patient)
+    # at encounter grain a patient's rows are counted per patient: every id is kept
+    patient = (prof.fields["patient_id"].column
+               if "patient_id" in prof.fields and not encounters else None)
+    table, weights, single = spark_io.distinct_rows(rows, info, columns, patient,
+                                                    _presence_only(prof))
     return _as_strings(table), {"_weights": weights, "_single_patients": single}
+
+
+def _presence_only(prof: Profile) -> list[str]:
+    """Columns of identifiers whose values no check reads (encounter_id): only whether a row
+    has one matters (validator/normalize.py reads an identifier as present or blank)."""
+    keyed = {"patient_id", "site_id", "stratum", prof.stratum}
+    return [spec.column for name, spec in prof.fields.items()
+            if FIELDS[name].kind is Kind.ID and name not in keyed]
 
 
 def _from_spark_dataset(source: str, prof: Profile | None, opts: Mapping[str, str | None]

@@ -30,14 +30,17 @@ from validator.profile import Profile, parse_date
 FIELD = "birth_date"
 
 
+def other_dates(prof: Profile) -> bool:
+    """True when a date field other than the birth date is mapped (a collection, encounter,
+    screening or reference date)."""
+    return any(FIELDS[f].kind is Kind.DATE for f in prof.fields if f != FIELD)
+
+
 def classes_apply(prof: Profile) -> bool:
     """True when birth dates may be replaced by their class: a birth date is mapped (not
     derived from an age) and no other date field is, so every rule measures age at the one
     reference date."""
-    spec = prof.fields.get(FIELD)
-    if spec is None or prof.caregivers is not None:
-        return False
-    return not any(FIELDS[f].kind is Kind.DATE for f in prof.fields if f != FIELD)
+    return FIELD in prof.fields and prof.caregivers is None and not other_dates(prof)
 
 
 def longest_day_threshold(prof: Profile) -> int:

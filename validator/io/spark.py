@@ -316,8 +316,13 @@ _N, _FIRST, _SINGLE, _LOOKUP_KEY, _LOOKUP_VALUE = (
     f"__real_validator_{x}" for x in ("n", "first", "single", "key", "value"))
 
 
+#: What an identifier column whose values no check reads holds on the driver when the row has
+#: one (:func:`distinct_rows`): present, and nothing else about it.
+PRESENT_ID = "\u0000identifier"
+
+
 def distinct_rows(frame: Any, info: SourceInfo | str, columns: Sequence[str],
-                  patient_column: str | None = None
+                  patient_column: str | None = None, presence_only: Sequence[str] = ()
                   ) -> tuple[pa.Table, np.ndarray, np.ndarray | None]:
     """The distinct rows of ``columns``, counted in Spark: (the rows as text, in order of
     first appearance; how many input rows each stands for; for ``patient_column``, which rows
@@ -327,12 +332,17 @@ def distinct_rows(frame: Any, info: SourceInfo | str, columns: Sequence[str],
     one row only is dropped before the rows are grouped (it is put back on the driver as a
     placeholder no input holds), so that a file of one row per patient still comes down to
     its distinct value combinations; ids that repeat are kept, as a uniqueness check and any
-    per-patient rule need them."""
+    per-patient rule need them. The ``presence_only`` columns (identifiers no check reads the
+    values of, such as encounter_id) become :data:`PRESENT_ID` where they hold an id."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
     keys = [F.col(_quoted(c)) for c in columns]
     rows = frame.withColumn(_FIRST, F.monotonically_increasing_id())
+    for name in presence_only:
+        col = F.col(_quoted(name))
+        rows = rows.withColumn(name, F.when(trimmed_text(col).isNotNull(), F.lit(PRESENT_ID))
+                               .otherwise(col.cast("string")))
     if patient_column is not None:
         pid = trimmed_text(F.col(_quoted(patient_column)))
         alone = pid.isNotNull() & (F.count(F.lit(1)).over(Window.partitionBy(pid)) == 1)
