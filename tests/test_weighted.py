@@ -227,3 +227,25 @@ def test_date_classes_shrink_a_realistic_extract() -> None:
     assert date_classes.longest_day_threshold(prof) == 29
     assert before > 2000
     assert after < 40
+
+
+WITH_ENCOUNTER_IDS = [(p, prof) for p, prof in GATE_FIXTURES
+                      if p.name != "header_only.csv"
+                      and "encounter_id" in _source_frame(p, prof)[1].fields]
+
+
+@pytest.mark.parametrize(("path", "profile"), WITH_ENCOUNTER_IDS,
+                         ids=[str(p.relative_to(FIX)) for p, _ in WITH_ENCOUNTER_IDS])
+def test_encounter_ids_read_as_present_or_blank_give_the_same_report(
+        path: Path, profile: Path | None) -> None:
+    """The Spark engine groups rows with encounter_id read as present or blank
+    (validator/io/spark.py PRESENT_ID): no check may read its values."""
+    from validator.io.spark import PRESENT_ID
+
+    frame, prof = _source_frame(path, profile)
+    column = prof.fields["encounter_id"].column
+    marked = frame.assign(**{column: frame[column].map(
+        lambda v: PRESENT_ID if isinstance(v, str) and v.strip() else v)})
+    assert marked[column].nunique() < frame[column].nunique()
+    assert _comparable(api.validate(marked, prof, as_of_date=AS_OF)) == _comparable(
+        api.validate(frame, prof, as_of_date=AS_OF))
