@@ -303,14 +303,13 @@ def _as_of(prof: Profile, data: Normalized, override: dt.date | str | None
         return day, None, "argument"
     if prof.as_of_date is not None:
         return day, None, "profile"
-    today = day
     nf = data.get("as_of_date")
     if nf is None:
-        return today, None, "run_date"
+        return day, None, "run_date"
     per_unique = np.array(
-        [np.datetime64(u.date, "D") if u.date else np.datetime64(today, "D")
+        [np.datetime64(u.date, "D") if u.date else np.datetime64(day, "D")
          for u in nf.uniques], dtype="datetime64[D]")
-    return today, per_unique[nf.codes], "column (run date where blank)"
+    return day, per_unique[nf.codes], "column (run date where blank)"
 
 
 def _params(prof: Profile) -> dict[str, dict[str, float]]:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from validator.errors import InternalError
 from validator.fields import ETHNICITY_FIELDS, FIELDS, RACE_FIELDS, Kind
-from validator.io.spark import SAME_TEXT, as_text, trimmed_text
+from validator.io.spark import SAME_TEXT, as_text, from_pandas, trimmed_text
 from validator.profile import Profile
 
 __all__ = ["SparkCounts", "dependencies", "from_pandas", "prepared"]
@@ -112,15 +112,6 @@ def prepared(spark: Any, rows: Any, raw: pd.DataFrame, frame: pd.DataFrame,
         out = out.join(F.broadcast(lookup), on=cond, how="left").drop(
             *[f"__k{i}" for i in range(len(keys))])
     return out.select([exprs[c].alias(c) if c in exprs else F.col(c) for c in columns])
-
-
-def from_pandas(spark: Any, frame: pd.DataFrame) -> Any:
-    """A small driver frame (the caregiver rows) as a Spark DataFrame of strings."""
-    from pyspark.sql.types import StringType, StructField, StructType
-
-    schema = StructType([StructField(str(c), StringType()) for c in frame.columns])
-    records = frame.astype(object).where(frame.notna(), None).to_dict("records")
-    return spark.createDataFrame(records, schema=schema)
 
 
 class SparkCounts:

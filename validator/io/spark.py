@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 
 from validator._resources import data_dir
@@ -30,8 +31,9 @@ from validator.errors import InputError, UsageError
 if TYPE_CHECKING:
     from validator.io import SourceInfo
 
-__all__ = ["DEFAULT_MASTER", "dataset_format", "distinct_rows", "is_dataset", "project", "read",
-           "read_dataset", "session", "to_arrow", "trimmed_text", "with_values_replaced"]
+__all__ = ["DEFAULT_MASTER", "dataset_format", "distinct_rows", "from_pandas", "is_dataset",
+           "project", "read", "read_dataset", "session", "to_arrow", "trimmed_text",
+           "with_values_replaced"]
 
 DEFAULT_MASTER = "local[*]"
 #: Driver heap for local mode (Spark's default, 1 GiB, is too small to hand 10M rows to Arrow);
@@ -377,7 +379,6 @@ def with_values_replaced(frame: Any, column: str, info: SourceInfo | str,
     them); the distinct values come to the driver, the mapping goes back as a broadcast
     look-up table."""
     from pyspark.sql import functions as F
-    from pyspark.sql.types import StringType, StructField, StructType
 
     col = F.col(_quoted(column))
     with quiet():
@@ -387,13 +388,22 @@ def with_values_replaced(frame: Any, column: str, info: SourceInfo | str,
     mapping = replacement([t for t in ours if t is not None])
     records = [(s, mapping[t]) for s, t in zip(pairs["s"].to_pylist(), ours, strict=True)
                if s is not None and t is not None]
-    schema = StructType([StructField(_LOOKUP_KEY, StringType()),
-                         StructField(_LOOKUP_VALUE, StringType())])
     with quiet():
-        lookup = frame.sparkSession.createDataFrame(records, schema=schema)
+        lookup = from_pandas(frame.sparkSession, pd.DataFrame(
+            records, columns=[_LOOKUP_KEY, _LOOKUP_VALUE], dtype=object))
         joined = frame.join(F.broadcast(lookup), col.cast("string") == F.col(_LOOKUP_KEY),
                             "left")
         return joined.withColumn(column, F.col(_LOOKUP_VALUE)).drop(_LOOKUP_KEY, _LOOKUP_VALUE)
+
+
+def from_pandas(spark: Any, frame: pd.DataFrame) -> Any:
+    """A small driver frame (a look-up table, the caregiver rows) as a Spark DataFrame of
+    strings."""
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    schema = StructType([StructField(str(c), StringType()) for c in frame.columns])
+    records = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    return spark.createDataFrame(records, schema=schema)
 
 
 def as_text(table: pa.Table, shown: str) -> pa.Table:

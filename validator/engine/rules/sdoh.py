@@ -20,7 +20,6 @@ from validator.engine.measures import (
     NotApplicable,
     RowMeasure,
     RuleContext,
-    distinct,
 )
 from validator.engine.rules import rule
 from validator.engine.rules.age import _as_of_ordinals, age_in_years, ordinals
@@ -53,21 +52,17 @@ def _screenings(ctx: RuleContext) -> np.ndarray:
     return out
 
 
-def _patient_codes(ctx: RuleContext) -> tuple[np.ndarray, np.ndarray] | None:
-    """At encounter grain, (the patient code of each row, rows with a patient_id); else
-    None."""
+def _named_rows(ctx: RuleContext) -> np.ndarray | None:
+    """At encounter grain, the rows with a patient_id (patients are counted); else None."""
     if ctx.profile.grain != "encounter" or ctx.field("patient_id") is None:
         return None
-    codes = ctx.data.patient_codes()
-    return codes, codes >= 0
+    return ctx.data.patient_codes() >= 0
 
 
-def _n_patients(ctx: RuleContext, patients: tuple[np.ndarray, np.ndarray],
-                mask: np.ndarray) -> int:
+def _n_patients(ctx: RuleContext, named: np.ndarray, mask: np.ndarray) -> int:
     """Distinct patients among ``mask`` rows; a row without patient_id is a patient of its
     own, as many as the rows it stands for."""
-    codes, named = patients
-    return int(distinct(codes[mask & named]).size) + ctx.count(mask & ~named)
+    return ctx.distinct_patients(mask) + ctx.count(mask & ~named)
 
 
 # ----------------------------------------------------------------------------- R-140
@@ -86,17 +81,17 @@ def screening_recorded(ctx: RuleContext, check: CheckDef, field: str) -> GroupMe
              "future_date": has & (days < 0),
              "unparseable_date": nf.flag(lambda u: u.state == "unparseable"),
              "no_screening": ~has & nf.flag(lambda u: u.state != "unparseable")}
-    patients = _patient_codes(ctx)
-    unit = "patients (distinct patient_id)" if patients is not None else "rows (patients)"
+    named = _named_rows(ctx)
+    unit = "patients (distinct patient_id)" if named is not None else "rows (patients)"
     note = f"{unit} with a screening dated 0 to {window:g} days before the extract date"
 
     def measure(rows: np.ndarray) -> Measurement:
         details: dict[str, int | float | str] = {k: ctx.count(m & rows)
                                                  for k, m in masks.items()}
-        if patients is None:
+        if named is None:
             return Measurement(ctx.count(within & rows), ctx.count(rows), details, note=note)
-        return Measurement(_n_patients(ctx, patients, within & rows),
-                           _n_patients(ctx, patients, rows), details, note=note)
+        return Measurement(_n_patients(ctx, named, within & rows),
+                           _n_patients(ctx, named, rows), details, note=note)
 
     return GroupMeasure(measure)
 
