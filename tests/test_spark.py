@@ -425,12 +425,14 @@ def test_a_catalog_table_gives_the_pandas_results(tmp_path: Path) -> None:
     assert mine == theirs
 
 
-def test_encounters_without_other_dates_are_grouped_per_patient(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    """Encounter grain with no date but the birth date: the rows are grouped with every
-    patient id kept (RACE.STABLE_OVER_TIME counts a patient's records) and encounter_id read
-    as present or blank; with dated encounters (the history rules order them) every row comes
-    to the driver. Both equal the pandas engine."""
+def test_encounters_are_grouped_per_patient(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Encounter grain: the rows are grouped with every patient id kept (RACE.STABLE_OVER_TIME
+    counts a patient's records) and encounter_id read as present or blank. With dated
+    encounters the history rules follow the rows in Spark (validator/engine/spark_history.py)
+    and the driver holds encounter dates by class, so those rows are grouped too. Both equal
+    the pandas engine (tests/test_spark_history.py holds generated extracts to it)."""
+    from validator.engine import spark_history
+
     seen = _spy(monkeypatch)
     undated = (ROOT / "fixtures/race_changes_between_encounters.csv",
                ROOT / "fixtures/profiles/encounter_grain.yaml")
@@ -439,9 +441,16 @@ def test_encounters_without_other_dates_are_grouped_per_patient(
     assert _comparable(spark) == _comparable(pandas)
     assert pandas.result("RACE.STABLE_OVER_TIME").denominator > 0
     assert len(seen) == 1 and seen[0][1] == pandas.dataset["rows"] > seen[0][0]
+    followed: list[list[str]] = []
+    real = spark_history.SparkHistory._reask
+    monkeypatch.setattr(spark_history.SparkHistory, "_reask",
+                        lambda self, ctx, fields, *a: followed.append(list(fields)) or real(
+                            self, ctx, fields, *a))
     dated = (ROOT / "fixtures/history_unknown_not_reasked.csv",
              ROOT / "fixtures/profiles/history_reask_encounters.yaml")
-    pandas = validate(*dated, as_of_date=AS_OF)
-    spark = validate(*dated, as_of_date=AS_OF, engine="spark")
+    pandas = validate(*dated, as_of_date=AS_OF, stratify_by="site_id")
+    spark = validate(*dated, as_of_date=AS_OF, stratify_by="site_id", engine="spark")
     assert _comparable(spark) == _comparable(pandas)
-    assert len(seen) == 1  # no grouping for dated encounters
+    assert pandas.result("TIME.UNKNOWN_NOT_REASKED", field="race_codes").numerator == 3
+    assert followed == [["race_codes", "ethnicity_code"]]  # in Spark, one pass for both
+    assert seen[1] == (17, 22)  # 22 encounters, 17 distinct once dates are classes

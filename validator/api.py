@@ -187,17 +187,26 @@ def _spark_collect(rows: Any, info: io.SourceInfo | str, prof: Profile,
                    opts: Mapping[str, str | None]) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The mapped columns on the driver: Spark's distinct rows with their counts (the rules
     and reports work on weighted rows, validator/weights.py; docs/spark.md), or every row when
-    the run needs rows: a worklist names rows; caregiver columns are unpacked per row; dated
-    encounters: the history rules order a patient's rows on the same date by their input
-    order, which grouping would lose (and the rows differ by date anyway)."""
+    the run needs rows: a worklist names rows; caregiver columns are unpacked per row. Dated
+    encounters: the history rules follow each patient's encounters in Spark
+    (meta ``_history``), and the driver holds encounter dates by class."""
     from validator.io import spark as spark_io
 
     columns = prof.columns()
     encounters = prof.grain == "encounter"
-    if (opts.get("rows") or prof.caregivers is not None
-            or (encounters and date_classes.other_dates(prof))):
+    if opts.get("rows") or prof.caregivers is not None:
         return _as_strings(spark_io.to_arrow(rows, info, columns)), {}
-    if date_classes.classes_apply(prof):
+    extra: dict[str, Any] = {}
+    if encounters and date_classes.other_dates(prof):
+        if "patient_id" in prof.fields:  # (without it the history rules do not apply)
+            from validator.engine.spark_history import SparkHistory
+
+            extra["_history"] = SparkHistory(rows, info, columns, prof)
+        if date_classes.ENCOUNTER in prof.fields:
+            rows = spark_io.with_values_replaced(
+                rows, prof.fields[date_classes.ENCOUNTER].column, info, columns,
+                lambda texts: date_classes.encounter_representatives(texts, prof))
+    elif date_classes.classes_apply(prof):
         as_of = date_classes.as_of_for(prof, opts.get("as_of_date"))
         rows = spark_io.with_values_replaced(
             rows, prof.fields[date_classes.FIELD].column, info, columns,
@@ -207,7 +216,7 @@ def _spark_collect(rows: Any, info: io.SourceInfo | str, prof: Profile,
                if "patient_id" in prof.fields and not encounters else None)
     table, weights, single = spark_io.distinct_rows(rows, info, columns, patient,
                                                     _presence_only(prof))
-    return _as_strings(table), {"_weights": weights, "_single_patients": single}
+    return _as_strings(table), {"_weights": weights, "_single_patients": single, **extra}
 
 
 def _presence_only(prof: Profile) -> list[str]:
@@ -420,9 +429,14 @@ def validate(
                       n_rows=len(frame), params=_params(prof),
                       previous=None if previous_results is None else previous.load(
                           previous_results))
+    ctx.history = meta.pop("_history", None)
     if worklist is not None:
         worklist.prepare(ctx)
-    results = runner.run(ctx, checks, whole_counts)
+    try:
+        results = runner.run(ctx, checks, whole_counts)
+    finally:
+        if ctx.history is not None:
+            ctx.history.release()
     if worklist is not None:
         worklist.collect(ctx, results)
     with timing.phase("summarize"):

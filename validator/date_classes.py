@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 
 import pandas as pd
 
@@ -77,6 +78,26 @@ def representatives(values: Iterable[str], prof: Profile, as_of: dt.date) -> dic
         years = as_of.year - day.year - (md < day.month * 100 + day.day)
         key = (years, days if days <= limit else None)
         out[text] = first.setdefault(key, text)  # texts are sorted: the smallest of its class
+    return out
+
+
+ENCOUNTER = "encounter_date"
+
+
+def encounter_representatives(values: Iterable[str], prof: Profile) -> dict[str, str]:
+    """For each distinct raw encounter-date text, the text that stands for it on the driver
+    when the history rules follow the encounter dates in Spark
+    (validator/engine/spark_history.py): every date that reads the same but for the day (the
+    same state, mapped tokens and date problem) is represented by the smallest such text; a
+    value that is not a date stands for itself."""
+    texts = sorted(set(values))
+    nf = normalize_field(pd.Series(texts, dtype=object), prof.fields[ENCOUNTER], prof)
+    first: dict[str, str] = {}
+    out: dict[str, str] = {}
+    for text, code in zip(texts, nf.codes, strict=True):
+        u = nf.uniques[code]
+        out[text] = text if u.date is None else first.setdefault(
+            repr(replace(u, date=None)), text)
     return out
 
 

@@ -104,6 +104,10 @@ class RuleContext:
     #: (``strata == k``), so that a rule can take a stratum's counts from one grouped pass
     #: (:meth:`stratum_of`). Filled by :func:`register_rows`.
     row_sets: dict[int, tuple[np.ndarray, int | None]] = field(default_factory=dict)
+    #: For ``--engine spark`` on dated encounter-level input: the history rules computed in
+    #: Spark over the rows themselves (validator/engine/spark_history.py SparkHistory), as
+    #: the driver holds grouped rows; None: the rules follow the rows the driver holds.
+    history: Any = None
 
     def register_rows(self, rows: np.ndarray, stratum: int | None) -> None:
         """Declare ``rows`` the whole input (``stratum`` None) or stratum ``stratum``'s rows."""

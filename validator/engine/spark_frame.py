@@ -21,7 +21,7 @@ from validator.fields import ETHNICITY_FIELDS, FIELDS, RACE_FIELDS, Kind
 from validator.io.spark import SAME_TEXT, as_text, from_pandas, trimmed_text
 from validator.profile import Profile
 
-__all__ = ["SparkCounts", "dependencies", "from_pandas", "prepared"]
+__all__ = ["SparkCounts", "dependencies", "from_pandas", "prepared", "with_lookup"]
 
 _DERIVED = {"race__informative": (RACE_FIELDS, "race_source"),
             "ethnicity__informative": (ETHNICITY_FIELDS, "ethnicity_source")}
@@ -101,17 +101,35 @@ def prepared(spark: Any, rows: Any, raw: pd.DataFrame, frame: pd.DataFrame,
         else:
             exprs[column] = trimmed_text(F.col(renamed[fields[column].column]).cast("string"))
     for keys, cols in groups.items():
-        table = _lookup(raw, frame, keys, cols)
-        for i, k in enumerate(keys):
-            if (spark_text := _spark_text(rows, k)) is not None:
-                table[f"__k{i}"] = table[f"__k{i}"].map(
-                    lambda v, m=spark_text: None if v is None else m.get(v))
-        lookup = from_pandas(spark, table)
-        cond = [out[renamed[k]].cast("string").eqNullSafe(lookup[f"__k{i}"])
-                for i, k in enumerate(keys)]
-        out = out.join(F.broadcast(lookup), on=cond, how="left").drop(
-            *[f"__k{i}" for i in range(len(keys))])
+        out = _joined(spark, out, rows, _lookup(raw, frame, keys, cols), keys,
+                      [renamed[k] for k in keys])
     return out.select([exprs[c].alias(c) if c in exprs else F.col(c) for c in columns])
+
+
+def _joined(spark: Any, out: Any, rows: Any, table: pd.DataFrame, keys: Sequence[str],
+            names: Sequence[str]) -> Any:
+    """``out`` left-joined (broadcast) with the look-up ``table`` from :func:`_lookup`, whose
+    keys are the raw columns ``keys`` of ``rows``, named ``names`` in ``out``."""
+    from pyspark.sql import functions as F
+
+    for i, k in enumerate(keys):
+        if (spark_text := _spark_text(rows, k)) is not None:
+            table[f"__k{i}"] = table[f"__k{i}"].map(
+                lambda v, m=spark_text: None if v is None else m.get(v))
+    lookup = from_pandas(spark, table)
+    cond = [F.col(f"`{n.replace('`', '``')}`").cast("string").eqNullSafe(lookup[f"__k{i}"])
+            for i, n in enumerate(names)]
+    return out.join(F.broadcast(lookup), on=cond, how="left").drop(
+        *[f"__k{i}" for i in range(len(keys))])
+
+
+def with_lookup(rows: Any, key: str, raw: pd.Series, values: pd.DataFrame) -> Any:
+    """``rows`` (raw columns as Spark read them) with the columns of ``values`` joined on the
+    raw column ``key``: the driver's rows give the look-up (``raw`` value -> ``values``, row by
+    row), checked to be a function of the raw value; values travel as text."""
+    table = _lookup(pd.DataFrame({key: raw.reset_index(drop=True)}),
+                    values.reset_index(drop=True), [key], list(values.columns))
+    return _joined(rows.sparkSession, rows, rows, table, [key], [key])
 
 
 class SparkCounts:

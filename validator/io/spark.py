@@ -31,9 +31,9 @@ from validator.errors import InputError, UsageError
 if TYPE_CHECKING:
     from validator.io import SourceInfo
 
-__all__ = ["DEFAULT_MASTER", "dataset_format", "distinct_rows", "from_pandas", "is_dataset",
-           "project", "read", "read_dataset", "session", "to_arrow", "trimmed_text",
-           "with_values_replaced"]
+__all__ = ["DEFAULT_MASTER", "collected", "dataset_format", "distinct_rows", "from_pandas",
+           "is_dataset", "project", "read", "read_dataset", "session", "to_arrow",
+           "trimmed_text", "with_values_replaced"]
 
 DEFAULT_MASTER = "local[*]"
 #: Driver heap for local mode (Spark's default, 1 GiB, is too small to hand 10M rows to Arrow);
@@ -277,14 +277,14 @@ def _spark_encoding(codec: str | None) -> str:
 def to_arrow(frame: Any, info: SourceInfo | str, columns: Sequence[str]) -> pa.Table:
     """Collect a Spark DataFrame of strings to the driver as an Arrow table (large_string).
     ``info`` is the inspected file, or the shown name of a dataset read by Spark alone."""
-    return as_text(_collected(frame, info, columns), _shown(info))
+    return as_text(collected(frame, info, columns), _shown(info))
 
 
 def _shown(info: SourceInfo | str) -> str:
     return info if isinstance(info, str) else str(info.path)
 
 
-def _collected(frame: Any, info: SourceInfo | str, columns: Sequence[str]) -> pa.Table:
+def collected(frame: Any, info: SourceInfo | str, columns: Sequence[str]) -> pa.Table:
     """``frame.toArrow()``. When Spark rejects the rows of a file (ragged rows, an
     unterminated quote), the embedded reader reads it to name the bad row in the message;
     Spark's own message is withheld (it may quote a record)."""
@@ -355,7 +355,7 @@ def distinct_rows(frame: Any, info: SourceInfo | str, columns: Sequence[str],
     grouped = (rows.groupBy(*keys)
                .agg(F.count(F.lit(1)).alias(_N), F.min(_quoted(_FIRST)).alias(_FIRST))
                .orderBy(_quoted(_FIRST)))
-    table = _collected(grouped, info, columns)
+    table = collected(grouped, info, columns)
     weights = table.column(_N).to_numpy().astype(np.int64)
     single = None
     if patient_column is not None:
@@ -382,7 +382,7 @@ def with_values_replaced(frame: Any, column: str, info: SourceInfo | str,
 
     col = F.col(_quoted(column))
     with quiet():
-        pairs = _collected(frame.select(col.cast("string").alias("s"), col.alias("n"))
+        pairs = collected(frame.select(col.cast("string").alias("s"), col.alias("n"))
                            .distinct(), info, columns)
     ours = as_text(pa.table({"n": pairs["n"]}), _shown(info))["n"].to_pylist()
     mapping = replacement([t for t in ours if t is not None])

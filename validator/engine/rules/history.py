@@ -34,6 +34,7 @@ from validator.engine.measures import (
 from validator.engine.rules import rule
 from validator.engine.rules.age import _as_of_ordinals, age_in_years, ordinals
 from validator.engine.rules.respondent import ELEMENTS, PROXIES, element_of, value_is
+from validator.engine.spark_history import ScopeCounts, scope_of
 
 #: Sort key of a row: patient * _BIG + date ordinal (ordinals stay below 4e6, offsets below 1e9).
 _BIG = 10**10
@@ -134,21 +135,24 @@ def recollect_after_age_transition(ctx: RuleContext, check: CheckDef,
     tl = timeline(ctx, None)
     birth = ctx.require("birth_date", "(needed for the age at collection)")
     collected = ctx.require(f"{element}_collected_date", "(needed for the age at collection)")
-    born = ordinals(birth)
-    age_collected = years_between(born, ordinals(collected))
-    age_encounter = years_between(born, tl.when)
-    age_now = age_in_years(ctx, birth)
-    proxy = value_is(resp, *PROXIES)
     k = max(1, int(ctx.param(check, "min_encounters_since")))
     limits = {name: ctx.param(check, name) for name in ("self_report_min_age", "adult_age")}
-    masks = {name: (proxy & (age_collected >= 0) & (age_collected < t), age_encounter >= t,
-                    age_now >= t) for name, t in limits.items()}
     ages = ", ".join(f"{n} = {t:g}" for n, t in limits.items())
     note = (f"patients ordered by encounter_date; due: a {element} value collected by a "
             f"parent/guardian/family member or authorized representative (at "
             f"{element}_collected_date) before an age ({ages} years) the patient has reached "
             f"by the extract date, with at least {k} encounter(s) since; violation: the "
             "patient's latest row still holds such a value")
+    if ctx.history is not None:
+        return _recollect_in_spark(ctx, tl, ctx.history.recollect(
+            ctx, element, field, limits, k), limits, note)
+    born = ordinals(birth)
+    age_collected = years_between(born, ordinals(collected))
+    age_encounter = years_between(born, tl.when)
+    age_now = age_in_years(ctx, birth)
+    proxy = value_is(resp, *PROXIES)
+    masks = {name: (proxy & (age_collected >= 0) & (age_collected < t), age_encounter >= t,
+                    age_now >= t) for name, t in limits.items()}
 
     def measure(rows: np.ndarray) -> Measurement:
         idx = tl.ordered(rows)
@@ -176,6 +180,25 @@ def recollect_after_age_transition(ctx: RuleContext, check: CheckDef,
             violated |= v
         details["due_without_encounter_since"] = int((waiting & ~scope).sum())
         return Measurement(int(violated.sum()), int(scope.sum()), details, note=note)
+
+    return GroupMeasure(measure)
+
+
+def _recollect_in_spark(ctx: RuleContext, tl: Timeline, counts: ScopeCounts,
+                        limits: dict[str, float], note: str) -> GroupMeasure:
+    """R-104 from the counts Spark computed per scope (validator/engine/spark_history.py)."""
+
+    def measure(rows: np.ndarray) -> Measurement:
+        details: dict[str, int | float | str] = {
+            "rows_without_encounter_date": tl.undated(rows)}
+        got = counts.get(ctx, rows)
+        if not got or not got["rows"]:
+            return Measurement(0, 0, details, note=note)
+        for name in limits:
+            details[f"due_{name}"] = got[f"due_{name}"]
+            details[f"not_recollected_{name}"] = got[f"not_recollected_{name}"]
+        details["due_without_encounter_since"] = got["waiting"]
+        return Measurement(got["violating"], got["patients"], details, note=note)
 
     return GroupMeasure(measure)
 
@@ -248,6 +271,11 @@ def unknown_not_reasked(ctx: RuleContext, check: CheckDef, field: str) -> GroupM
             f"encounter and still without an answer (unknown, not_asked or blank) through the "
             f"next {k} later-dated encounter(s); declined counts the same way only at "
             f"encounters at least {days} days later")
+    if ctx.history is not None:
+        siblings = [f for f in check.fields if f not in ctx.profile.not_collected
+                    and ctx.field(f) is not None and _order_of(ctx, f) == tl.by]
+        return _reask_in_spark(ctx, tl, ctx.history.reask(ctx, field, siblings, tl.by, k, days),
+                               note)
 
     def measure(rows: np.ndarray) -> Measurement:
         idx = tl.ordered(rows)
@@ -267,6 +295,32 @@ def unknown_not_reasked(ctx: RuleContext, check: CheckDef, field: str) -> GroupM
         details["declined_within_reask_window"] = _n_patients(
             p, found["declined_within_window"][0] & ~scope)
         return Measurement(_n_patients(p, violated), _n_patients(p, scope), details, note=note)
+
+    return GroupMeasure(measure)
+
+
+def _order_of(ctx: RuleContext, field: str) -> str | None:
+    """The date R-105 orders ``field``'s encounters by (as :func:`timeline` chooses)."""
+    element = _element_of_value(field)
+    for name in ("encounter_date", f"{element}_collected_date" if element else None):
+        if name and ctx.field(name) is not None:
+            return name
+    return None
+
+
+def _reask_in_spark(ctx: RuleContext, tl: Timeline, counts: ScopeCounts, note: str
+                    ) -> GroupMeasure:
+    """R-105 from the counts Spark computed per scope (validator/engine/spark_history.py)."""
+
+    def measure(rows: np.ndarray) -> Measurement:
+        details: dict[str, int | float | str] = {"rows_without_date": tl.undated(rows)}
+        got = counts.get(ctx, rows)
+        if not got or not got["rows"]:
+            return Measurement(0, 0, details, note=note)
+        for kind in (*REASK, DECLINED):
+            details[f"{kind}_not_reasked"] = got[f"v_{kind}"]
+        details["declined_within_reask_window"] = got["declined_within"]
+        return Measurement(got["violating"], got["in_scope"], details, note=note)
 
     return GroupMeasure(measure)
 
@@ -315,6 +369,7 @@ def staleness(ctx: RuleContext, check: CheckDef, field: str) -> GroupMeasure:
     dated = collected >= 0
     future = dated & (age < 0)
     latest = ctx.profile.grain == "encounter" and ctx.field("patient_id") is not None
+    enc = None
     if latest:
         enc = ctx.field("encounter_date")
         patients = _patients(ctx)
@@ -328,13 +383,21 @@ def staleness(ctx: RuleContext, check: CheckDef, field: str) -> GroupMeasure:
     # one value per patient when only the latest row counts, else each row as often as it
     # stands for rows
     weights = None if latest else ctx.weights
+    in_spark = None
+    if latest and enc is not None and ctx.history is not None:
+        in_spark = ctx.history.latest_ages(ctx, field, [
+            f for f in check.fields if f not in ctx.profile.not_collected
+            and ctx.field(f) is not None])
 
     def measure(rows: np.ndarray) -> Measurement:
-        m = rows & dated & ~future
-        if latest:
-            m = _latest(patients, when, m)
-        values = age[m]
-        w = None if weights is None else weights[m]
+        if in_spark is not None:  # each patient's latest value, counted in Spark
+            values, w = in_spark.get(scope_of(ctx, rows), (np.zeros(0, np.int64), None))
+        else:
+            m = rows & dated & ~future
+            if latest:
+                m = _latest(patients, when, m)
+            values = age[m]
+            w = None if weights is None else weights[m]
         details: dict[str, int | float | str] = {
             "values": wt.total(values.size, w), "undated": ctx.count(rows & ~dated),
             "collected_after_extract_date": ctx.count(rows & future)}
