@@ -4,8 +4,12 @@ Usage (pyspark and a Java 17+ runtime, as `make dev` and `make java` install):
 
     .venv/bin/python benchmarks/bench_spark.py [--rows 1000000] [--format parquet|csv]
                                                [--master local[*]] [--repeat 2]
+                                               [--grain patient|encounter]
 
-The extract is benchmarks/generate.py's synthetic canonical table (cached in benchmarks/data/).
+The extract is benchmarks/generate.py's synthetic canonical table (cached in benchmarks/data/):
+one row per patient (--grain patient, the default) or, with --grain encounter, its
+encounter-level extract (about 8 encounters per patient, with encounter and collection dates)
+validated with benchmarks/encounter_profile.yaml (grain: encounter: the history rules run).
 Each measurement runs in a fresh process (Spark's start-up is part of the cost a CLI run pays)
 and validates through the Python API with ``validator.timing.record()``: total seconds, the
 phases, the peak RSS of the Python process and, for Spark, of the JVM (its child process). The
@@ -27,14 +31,17 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT))
 
 
-def _one(source: str, engine: str, master: str) -> None:
+PROFILES = {"patient": None, "encounter": ROOT / "benchmarks" / "encounter_profile.yaml"}
+
+
+def _one(source: str, engine: str, master: str, profile: str | None = None) -> None:
     from validator import timing
     from validator.api import validate
 
     received = _count_driver_rows() if engine == "spark" else [0]
     t0 = time.perf_counter()
     with timing.record() as phases:
-        report = validate(source, as_of_date="2026-11-01", engine=engine,
+        report = validate(source, profile, as_of_date="2026-11-01", engine=engine,
                           spark_master=master if engine == "spark" else None)
     total = time.perf_counter() - t0
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -49,18 +56,24 @@ def _one(source: str, engine: str, master: str) -> None:
 
 def _count_driver_rows() -> list[int]:
     """The number of distinct rows Spark hands the driver (validator/io/spark.py), recorded
-    by wrapping distinct_rows(); the wrapper changes nothing else."""
+    by wrapping distinct_rows(), or of rows when a run takes every row (to_arrow()); the
+    wrappers change nothing else."""
     from validator.io import spark as spark_io
 
     seen = [0]
-    real = spark_io.distinct_rows
+    real, every = spark_io.distinct_rows, spark_io.to_arrow
 
     def counting(*args: object, **kw: object) -> tuple:
         table, weights, single = real(*args, **kw)
         seen[0] = table.num_rows
         return table, weights, single
 
-    spark_io.distinct_rows = counting
+    def counting_every(*args: object, **kw: object) -> object:
+        table = every(*args, **kw)
+        seen[0] = table.num_rows
+        return table
+
+    spark_io.distinct_rows, spark_io.to_arrow = counting, counting_every
     return seen
 
 
@@ -80,11 +93,13 @@ def _jvm_peak_mb() -> float:
     return 0.0
 
 
-def _measure(source: str, engine: str, master: str, repeat: int) -> dict:
+def _measure(source: str, engine: str, master: str, repeat: int,
+             profile: Path | None = None) -> dict:
     from fresh import best_of
 
+    extra = ["--profile", str(profile)] if profile is not None else []
     return best_of([sys.executable, __file__, "--one", source, "--engine", engine,
-                    "--master", master], repeat)
+                    "--master", master, *extra], repeat)
 
 
 def main() -> None:
@@ -93,19 +108,25 @@ def main() -> None:
     ap.add_argument("--format", choices=["parquet", "csv"], default="parquet")
     ap.add_argument("--master", default="local[*]")
     ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--grain", choices=list(PROFILES), default="patient",
+                    help="patient: one row per patient; encounter: the encounter-level "
+                         "extract with benchmarks/encounter_profile.yaml")
     ap.add_argument("--engine", default="pandas")
     ap.add_argument("--one")
+    ap.add_argument("--profile", help="(with --one) the profile to validate with")
     args = ap.parse_args()
     if args.one:
-        _one(args.one, args.engine, args.master)
+        _one(args.one, args.engine, args.master, args.profile)
         return
     import generate
 
-    path = generate.generate(args.rows, args.format, ROOT / "benchmarks" / "data")
-    pandas = _measure(str(path), "pandas", args.master, args.repeat)
-    spark = _measure(str(path), "spark", args.master, args.repeat)
+    path = generate.generate(args.rows, args.format, ROOT / "benchmarks" / "data", args.grain)
+    profile = PROFILES[args.grain]
+    pandas = _measure(str(path), "pandas", args.master, args.repeat, profile)
+    spark = _measure(str(path), "spark", args.master, args.repeat, profile)
     assert pandas["checks"] == spark["checks"], "Spark and pandas disagree"
-    print(f"{args.rows:,} rows of {args.format}, best of {args.repeat}, fresh process each "
+    level = " encounter-level" if args.grain == "encounter" else ""
+    print(f"{args.rows:,}{level} rows of {args.format}, best of {args.repeat}, fresh process each "
           f"(identical numerators and denominators for every check):\n")
     print("| engine | rows on the driver | total s | read s | normalize s | GX s | rules s "
           "| Python peak RSS MB | JVM peak RSS MB |")

@@ -66,3 +66,28 @@ def test_wide_file_benchmark_runs(tmp_path: Path) -> None:
     assert result["rows"] == 3000 and result["exit"] in (0, 1)
     header = (tmp_path / "wide_3000_200.csv").open().readline().strip().split(",")
     assert header[-1] == '"notes"' and len(header) == 9
+
+
+def test_encounter_extract_exercises_the_history_rules() -> None:
+    """benchmarks/generate.py encounters(): deterministic, exactly n rows, several encounters
+    per patient, and with benchmarks/encounter_profile.yaml every history rule has patients
+    to count (the Spark benchmark's encounter case, docs/spark.md)."""
+    import pyarrow.compute as pc
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import generate
+
+    table = generate.encounters(4000)
+    assert table.equals(generate.encounters(4000)) and table.num_rows == 4000
+    assert table.column_names == list(generate.ENCOUNTER_COLUMNS)
+    patients = pc.count_distinct(table["patient_id"]).as_py()
+    assert 300 < patients < 4000 / 4
+    assert pc.count_distinct(table["encounter_id"]).as_py() == 4000
+    report = validator.validate(table.to_pandas(), ROOT / "benchmarks/encounter_profile.yaml",
+                                as_of_date="2026-11-01")
+    for check_id, field in (("TIME.UNKNOWN_NOT_REASKED", "race_codes"),
+                            ("TIME.RECOLLECT_AFTER_AGE_TRANSITION", "race_respondent"),
+                            ("TIME.STALENESS", "lang_collected_date"),
+                            ("RACE.STABLE_OVER_TIME", "race_codes")):
+        result = report.result(check_id, field=field)
+        assert result.denominator > 0 and result.numerator > 0, (check_id, result)
