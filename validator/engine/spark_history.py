@@ -214,7 +214,7 @@ class SparkHistory:
         from pyspark.sql import Window
         from pyspark.sql import functions as F
 
-        from validator.engine.rules.history import DECLINED, NO_ANSWER
+        from validator.engine.rules.history import DECLINED, NO_ANSWER, REASK
 
         rows = self.base(ctx)
         for i, name in enumerate(fields):
@@ -251,16 +251,14 @@ class SparkHistory:
             nxt_d = F.min(F.when(~(no_answer | declined), F.col("pos"))).over(following)
             rows = rows.withColumn(f"quiet{i}", nxt.isNull() | (nxt > end))
             rows = rows.withColumn(f"quiet_d{i}", nxt_d.isNull() | (nxt_d > end_d))
-            s_unknown = (state == "unknown") & later
-            s_not_asked = (state == "not_asked") & later
-            s_declined = declined & after
-            in_scope = s_unknown | s_not_asked | s_declined
-            v = {"v_unknown": s_unknown & F.col(f"quiet{i}"),
-                 "v_not_asked": s_not_asked & F.col(f"quiet{i}"),
-                 "v_declined": s_declined & F.col(f"quiet_d{i}")}
-            flags |= {f"{key}{i}": c for key, c in v.items()}
-            flags |= {f"in_scope{i}": in_scope,
-                      f"violating{i}": v["v_unknown"] | v["v_not_asked"] | v["v_declined"],
+            # per trigger kind: (in scope, violating), as history._reask
+            kinds = {kind: ((state == kind) & later, F.col(f"quiet{i}")) for kind in REASK}
+            kinds[DECLINED] = (declined & after, F.col(f"quiet_d{i}"))
+            in_scope = violating = F.lit(False)
+            for kind, (scope, quiet) in kinds.items():
+                flags[f"v_{kind}{i}"] = scope & quiet
+                in_scope, violating = in_scope | scope, violating | (scope & quiet)
+            flags |= {f"in_scope{i}": in_scope, f"violating{i}": violating,
                       f"declined_within{i}": declined & later & ~after & ~in_scope}
         per_patient = rows.groupBy(_SCOPE, _PATIENT).agg(
             F.count(F.lit(1)).alias("rows"),
@@ -268,7 +266,7 @@ class SparkHistory:
         keys = ["rows", *flags]
         scoped = self._scoped(self._collect(per_patient.groupBy(_SCOPE).agg(
             *[F.sum(key).alias(key) for key in keys])), keys)
-        names = ("v_unknown", "v_not_asked", "v_declined", "in_scope", "violating",
+        names = (*[f"v_{kind}" for kind in (*REASK, DECLINED)], "in_scope", "violating",
                  "declined_within")
         return {f: ScopeCounts({s: {"rows": c["rows"], **{n: c[f"{n}{i}"] for n in names}}
                                 for s, c in scoped.counts.items()})

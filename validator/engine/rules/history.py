@@ -12,6 +12,9 @@ patient's latest row counts (the value in use now).
 
 With row weights (validator/weights.py) a row of weight w is w encounters of its patient on its
 date with its values: encounters are counted, and R-106's quartiles taken, as over the w rows.
+On the Spark engine, whose driver holds grouped rows without the order or the encounter dates,
+R-104, R-105 and R-106's latest rows are followed in Spark (``ctx.history``,
+validator/engine/spark_history.py); the rules here then only assemble its counts per scope.
 """
 
 from __future__ import annotations
