@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import require_spark
 
 ROOT = Path(__file__).resolve().parents[1]
 URL = os.environ.get("REAL_VALIDATOR_TEST_PG", "")
@@ -113,21 +114,11 @@ def test_postgres_and_pandas_give_identical_results(db: Any, table: str) -> None
     assert PASSWORD not in json.dumps(from_db.dataset)
 
 
-def _spark_or_skip() -> None:
-    from conftest import SPARK_READY
-
-    if SPARK_READY:
-        return
-    if os.environ.get("REAL_VALIDATOR_REQUIRE_SPARK") == "1":
-        pytest.fail("Spark is required here but java or pyspark is missing (`make java`)")
-    pytest.skip("no Java or no pyspark: the Spark leg of the parity test cannot run")
-
-
 @pytest.mark.parametrize("table", sorted(FIXTURES))
 def test_pandas_postgres_and_spark_agree_for_every_check(db: Any, table: str) -> None:
     """Issue 8's parity test: one set of fixtures through the three engines; identical
     numerators, denominators and statuses for every check id, field and stratum."""
-    _spark_or_skip()
+    require_spark()
     path, profile = FIXTURES[table]
     prof = profile and ROOT / profile
     runs = {

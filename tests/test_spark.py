@@ -10,7 +10,6 @@ REAL_VALIDATOR_REQUIRE_SPARK=1 (set by `make test` as root, i.e. in CI), where t
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -19,14 +18,9 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import MARKER, ROOT, SPARK_READY, invoke
+from conftest import MARKER, ROOT, invoke, require_spark
 
-REQUIRED = os.environ.get("REAL_VALIDATOR_REQUIRE_SPARK") == "1"
-if not SPARK_READY:
-    if REQUIRED:
-        raise RuntimeError("Spark is required here (REAL_VALIDATOR_REQUIRE_SPARK=1) but java "
-                           "or pyspark is missing: run `make java` as root and `make dev`")
-    pytest.skip("no Java or no pyspark (`make java`, `make dev`)", allow_module_level=True)
+require_spark()
 
 from validator.api import validate  # noqa: E402
 from validator.results import Report, Status  # noqa: E402

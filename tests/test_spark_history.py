@@ -21,20 +21,14 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
-import os
 import random
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SPARK_READY
+from conftest import require_spark
 
-REQUIRED = os.environ.get("REAL_VALIDATOR_REQUIRE_SPARK") == "1"
-if not SPARK_READY:
-    if REQUIRED:
-        raise RuntimeError("Spark is required here (REAL_VALIDATOR_REQUIRE_SPARK=1) but java "
-                           "or pyspark is missing: run `make java` as root and `make dev`")
-    pytest.skip("no Java or no pyspark (`make java`, `make dev`)", allow_module_level=True)
+require_spark()
 
 from validator.api import validate  # noqa: E402
 from validator.results import Report, Status  # noqa: E402
