@@ -217,6 +217,20 @@ def test_date_classes_keep_days_within_the_longest_day_threshold() -> None:
     assert reps["unknown"] == "unknown" and reps["13/05/2010"] == "13/05/2010"
 
 
+def test_encounter_dates_keep_only_whether_they_are_dates() -> None:
+    """With the history rules in Spark (validator/engine/spark_history.py), the driver reads an
+    encounter date only as a date or not and which absent reason: every date is one class,
+    represented by its smallest text; tokens and unparseable texts stand for themselves."""
+    prof = profiles.from_dict({"grain": "encounter", "fields": {
+        "patient_id": "pid", "encounter_date": "seen"}}, where="test")
+    reps = date_classes.encounter_representatives(
+        ["2024-06-10", "2019-01-02", "2031-01-01", "UNK", "asked-declined", "2024-13-45", ""],
+        prof)
+    assert {reps[d] for d in ("2024-06-10", "2019-01-02", "2031-01-01")} == {"2019-01-02"}
+    assert [reps[t] for t in ("UNK", "asked-declined", "2024-13-45", "")] == [
+        "UNK", "asked-declined", "2024-13-45", ""]
+
+
 def test_date_classes_shrink_a_realistic_extract() -> None:
     """fixtures/canonical_3000_clean.csv: 3,000 patients aged 0-21 hold some 2,600 distinct
     birth dates; their classes are one per year of age, plus one per day for the patients

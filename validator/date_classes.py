@@ -12,6 +12,10 @@ This holds only while no other date is mapped (a collection, encounter or screen
 measures age at that date, row by row) and the reference date is one for all rows; otherwise
 :func:`classes_apply` says no and the dates are kept as they are. tests/test_weighted.py
 checks that replacing every birth date by its representative leaves every report unchanged.
+
+Encounter dates are classed too when the history rules, the only ones that read them, follow
+the rows in Spark (validator/engine/spark_history.py): the driver then needs a date only as a
+date or not (:func:`encounter_representatives`).
 """
 
 from __future__ import annotations
