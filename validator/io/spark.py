@@ -383,7 +383,7 @@ def with_values_replaced(frame: Any, column: str, info: SourceInfo | str,
     col = F.col(_quoted(column))
     with quiet():
         pairs = collected(frame.select(col.cast("string").alias("s"), col.alias("n"))
-                           .distinct(), info, columns)
+                          .distinct(), info, columns)
     ours = as_text(pa.table({"n": pairs["n"]}), _shown(info))["n"].to_pylist()
     mapping = replacement([t for t in ours if t is not None])
     records = [(s, mapping[t]) for s, t in zip(pairs["s"].to_pylist(), ours, strict=True)
