@@ -305,7 +305,7 @@ class SparkHistory:
         rows = rows.select(_SCOPE, _PATIENT, F.col(_ENCOUNTER).alias("when"), *_PLACE,
                            *per_row)
         # one sort per (scope, patient) by date and input position: the patient's latest row
-        # is the last of its window (a max over a struct would not aggregate by hashing)
+        # is the last of its window
         ordered = Window.partitionBy(_SCOPE, _PATIENT).orderBy("when", *_PLACE)
         every = ordered.rowsBetween(Window.unboundedPreceding, Window.unboundedFollowing)
         n = len(limits)
