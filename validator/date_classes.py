@@ -21,7 +21,7 @@ date or not (:func:`encounter_representatives`).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import replace
 
 import pandas as pd
@@ -29,7 +29,7 @@ import pandas as pd
 from validator.ages import AGES
 from validator.ages import effective as effective_ages
 from validator.fields import FIELDS, Kind
-from validator.normalize import normalize_field
+from validator.normalize import Unique, normalize_field
 from validator.profile import Profile, parse_date
 
 FIELD = "birth_date"
@@ -61,28 +61,37 @@ def longest_day_threshold(prof: Profile) -> int:
     return int(max(values, default=0)) + 1
 
 
+def _smallest_per_class(values: Iterable[str], prof: Profile, field: str,
+                        class_of: Callable[[Unique], Hashable | None]) -> dict[str, str]:
+    """For each distinct raw text of date field ``field``, the smallest text of its class
+    (``class_of`` its normalized value; None: a class of its own)."""
+    texts = sorted(set(values))
+    nf = normalize_field(pd.Series(texts, dtype=object), prof.fields[field], prof)
+    first: dict[Hashable, str] = {}
+    out: dict[str, str] = {}
+    for text, code in zip(texts, nf.codes, strict=True):
+        key = class_of(nf.uniques[code])
+        # texts are sorted: the first of a class is its smallest
+        out[text] = text if key is None else first.setdefault(key, text)
+    return out
+
+
 def representatives(values: Iterable[str], prof: Profile, as_of: dt.date) -> dict[str, str]:
     """For each distinct raw birth-date text, the text that stands for its class: the
     smallest text of the dates with the same completed years and (within the longest day
     threshold) the same days before ``as_of``; values that are not dates stand for
     themselves."""
-    texts = sorted(set(values))
-    spec = prof.fields[FIELD]
-    nf = normalize_field(pd.Series(texts, dtype=object), spec, prof)
     limit = longest_day_threshold(prof)
     md = as_of.month * 100 + as_of.day
-    first: dict[tuple[int, int | None], str] = {}
-    out: dict[str, str] = {}
-    for text, code in zip(texts, nf.codes, strict=True):
-        day = nf.uniques[code].date
-        if day is None:
-            out[text] = text
-            continue
-        days = as_of.toordinal() - day.toordinal()
-        years = as_of.year - day.year - (md < day.month * 100 + day.day)
-        key = (years, days if days <= limit else None)
-        out[text] = first.setdefault(key, text)  # texts are sorted: the smallest of its class
-    return out
+
+    def class_of(u: Unique) -> tuple[int, int | None] | None:
+        if u.date is None:
+            return None
+        days = as_of.toordinal() - u.date.toordinal()
+        years = as_of.year - u.date.year - (md < u.date.month * 100 + u.date.day)
+        return years, days if days <= limit else None
+
+    return _smallest_per_class(values, prof, FIELD, class_of)
 
 
 ENCOUNTER = "encounter_date"
@@ -94,15 +103,8 @@ def encounter_representatives(values: Iterable[str], prof: Profile) -> dict[str,
     (validator/engine/spark_history.py): every date that reads the same but for the day (the
     same state, mapped tokens and date problem) is represented by the smallest such text; a
     value that is not a date stands for itself."""
-    texts = sorted(set(values))
-    nf = normalize_field(pd.Series(texts, dtype=object), prof.fields[ENCOUNTER], prof)
-    first: dict[str, str] = {}
-    out: dict[str, str] = {}
-    for text, code in zip(texts, nf.codes, strict=True):
-        u = nf.uniques[code]
-        out[text] = text if u.date is None else first.setdefault(
-            repr(replace(u, date=None)), text)
-    return out
+    return _smallest_per_class(values, prof, ENCOUNTER, lambda u: None if u.date is None
+                               else repr(replace(u, date=None)))
 
 
 def as_of_for(prof: Profile, override: dt.date | str | None) -> dt.date:

@@ -19,6 +19,7 @@ import pandas as pd
 from validator.errors import InternalError
 from validator.fields import ETHNICITY_FIELDS, FIELDS, RACE_FIELDS, Kind
 from validator.io.spark import SAME_TEXT, as_text, from_pandas, trimmed_text
+from validator.io.spark import column as spark_column
 from validator.profile import Profile
 
 __all__ = ["SparkCounts", "dependencies", "from_pandas", "prepared", "with_lookup"]
@@ -63,11 +64,10 @@ def _spark_text(rows: Any, column: str) -> dict[str, str] | None:
     (double 1.0 is "1.0" in Spark, "1" in Arrow; timestamps): the embedded text of each
     distinct value -> Spark's text of it, so look-ups keyed on the former join on the latter."""
     import pyarrow as pa
-    from pyspark.sql import functions as F
 
     if dict(rows.dtypes)[column] in SAME_TEXT:
         return None
-    col = F.col(f"`{column.replace('`', '``')}`")
+    col = spark_column(column)
     pairs = rows.select(col.cast("string").alias("s"), col.alias("n")).distinct().toArrow()
     ours = as_text(pa.table({"n": pairs["n"]}), column)["n"].to_pylist()
     return dict(zip(ours, pairs["s"].to_pylist(), strict=True))
@@ -81,7 +81,7 @@ def prepared(spark: Any, rows: Any, raw: pd.DataFrame, frame: pd.DataFrame,
     from pyspark.sql import functions as F
 
     renamed = {c: f"__raw{i}" for i, c in enumerate(raw.columns)}
-    out = rows.select([F.col(f"`{c.replace('`', '``')}`").alias(renamed[c])
+    out = rows.select([spark_column(c).alias(renamed[c])
                        for c in raw.columns])
     groups: dict[tuple[str, ...], list[str]] = {}
     exprs: dict[str, Any] = {}
@@ -117,7 +117,7 @@ def _joined(spark: Any, out: Any, rows: Any, table: pd.DataFrame, keys: Sequence
             table[f"__k{i}"] = table[f"__k{i}"].map(
                 lambda v, m=spark_text: None if v is None else m.get(v))
     lookup = from_pandas(spark, table)
-    cond = [F.col(f"`{n.replace('`', '``')}`").cast("string").eqNullSafe(lookup[f"__k{i}"])
+    cond = [spark_column(n).cast("string").eqNullSafe(lookup[f"__k{i}"])
             for i, n in enumerate(names)]
     return out.join(F.broadcast(lookup), on=cond, how="left").drop(
         *[f"__k{i}" for i in range(len(keys))])

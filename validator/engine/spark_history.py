@@ -64,12 +64,6 @@ def scope_of(ctx: RuleContext, rows: np.ndarray) -> int | None:
     return stratum
 
 
-def _col(name: str) -> Any:
-    from pyspark.sql import functions as F
-
-    return F.col("`" + name.replace("`", "``") + "`")
-
-
 def _years(born: Any, at: Any) -> Any:
     """Completed years from ordinal ``born`` to ordinal ``at`` (Spark columns); -1 where
     either is missing (as history.years_between)."""
@@ -109,10 +103,12 @@ class SparkHistory:
         rows = self.rows.withColumn(_FILE, F.input_file_name()).withColumn(
             _SEQ, F.monotonically_increasing_id())
         rows = rows.withColumn(_PATIENT, spark_io.trimmed_text(
-            _col(prof.fields["patient_id"].column))).filter(F.col(_PATIENT).isNotNull())
+            spark_io.column(prof.fields["patient_id"].column))).filter(
+            F.col(_PATIENT).isNotNull())
         if "encounter_date" in prof.fields:
             rows = spark_io.with_values_replaced(
-                rows.withColumn(_ENCOUNTER, _col(prof.fields["encounter_date"].column)),
+                rows.withColumn(_ENCOUNTER, spark_io.column(
+                    prof.fields["encounter_date"].column)),
                 _ENCOUNTER, self.source, self.columns, self._encounter_ordinals)
             rows = rows.withColumn(_ENCOUNTER, F.coalesce(
                 F.col(_ENCOUNTER).cast("long"), F.lit(-1)))
@@ -136,12 +132,12 @@ class SparkHistory:
         self._memo.clear()
 
     def _encounter_ordinals(self, texts: list[str]) -> dict[str, str]:
+        from validator.engine.rules.age import ordinals
         from validator.normalize import normalize_field
 
         nf = normalize_field(pd.Series(texts, dtype=object),
                              self.profile.fields["encounter_date"], self.profile)
-        return {t: str(nf.uniques[c].date.toordinal()) if nf.uniques[c].date else "-1"
-                for t, c in zip(texts, nf.codes, strict=True)}
+        return dict(zip(texts, ordinals(nf).astype(str), strict=True))
 
     @staticmethod
     def _lookup(rows: Any, raw: pd.Series, column: str, values: Mapping[str, np.ndarray]

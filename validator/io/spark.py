@@ -31,9 +31,9 @@ from validator.errors import InputError, UsageError
 if TYPE_CHECKING:
     from validator.io import SourceInfo
 
-__all__ = ["DEFAULT_MASTER", "collected", "dataset_format", "distinct_rows", "from_pandas",
-           "is_dataset", "project", "read", "read_dataset", "session", "to_arrow",
-           "trimmed_text", "with_values_replaced"]
+__all__ = ["DEFAULT_MASTER", "collected", "column", "dataset_format", "distinct_rows",
+           "from_pandas", "is_dataset", "project", "read", "read_dataset", "session",
+           "to_arrow", "trimmed_text", "with_values_replaced"]
 
 DEFAULT_MASTER = "local[*]"
 #: Driver heap for local mode (Spark's default, 1 GiB, is too small to hand 10M rows to Arrow);
@@ -132,6 +132,14 @@ def _quoted(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
 
 
+def column(name: str) -> Any:
+    """The Spark column named ``name``, quoted (input column names may hold dots, spaces or
+    backticks)."""
+    from pyspark.sql import functions as F
+
+    return F.col(_quoted(name))
+
+
 def _reader(spark: Any, fmt: str, delimiter: str | None, encoding: str | None) -> Any:
     """Spark's reader for ``fmt``: CSV cells as text with no null conversion, RFC 4180 quotes,
     failing on a malformed record; Parquet columns in their own type."""
@@ -149,11 +157,9 @@ def _reader(spark: Any, fmt: str, delimiter: str | None, encoding: str | None) -
 
 
 def _projected(frame: Any, columns: Sequence[str]) -> Any:
-    from pyspark.sql import functions as F
-
     # Parquet columns keep their type: the driver turns them into text exactly as the
     # embedded reader does (validator/io/parquet_reader.py), e.g. 1.0 -> "1"
-    return frame.select([F.col(_quoted(c)).alias(c) for c in columns])
+    return frame.select([column(c).alias(c) for c in columns])
 
 
 def read(spark: Any, info: SourceInfo, columns: Sequence[str]) -> Any:
@@ -339,19 +345,19 @@ def distinct_rows(frame: Any, info: SourceInfo | str, columns: Sequence[str],
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    keys = [F.col(_quoted(c)) for c in columns]
+    keys = [column(c) for c in columns]
     rows = frame.withColumn(_FIRST, F.monotonically_increasing_id())
     for name in presence_only:
-        col = F.col(_quoted(name))
+        col = column(name)
         rows = rows.withColumn(name, F.when(trimmed_text(col).isNotNull(), F.lit(PRESENT_ID))
                                .otherwise(col.cast("string")))
     if patient_column is not None:
-        pid = trimmed_text(F.col(_quoted(patient_column)))
+        pid = trimmed_text(column(patient_column))
         alone = pid.isNotNull() & (F.count(F.lit(1)).over(Window.partitionBy(pid)) == 1)
         rows = rows.withColumn(_SINGLE, alone).withColumn(
             patient_column, F.when(F.col(_SINGLE), F.lit(None)).otherwise(
-                F.col(_quoted(patient_column))))
-        keys.append(F.col(_quoted(_SINGLE)))
+                column(patient_column)))
+        keys.append(column(_SINGLE))
     grouped = (rows.groupBy(*keys)
                .agg(F.count(F.lit(1)).alias(_N), F.min(_quoted(_FIRST)).alias(_FIRST))
                .orderBy(_quoted(_FIRST)))

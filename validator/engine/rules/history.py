@@ -79,17 +79,30 @@ def _patients(ctx: RuleContext) -> np.ndarray:
     return ctx.data.patient_codes()
 
 
+def _order_by(ctx: RuleContext, fallback: str | None) -> str | None:
+    """The date a patient's encounters are ordered by: encounter_date, else ``fallback``,
+    whichever is mapped first; None with neither."""
+    return next((n for n in ("encounter_date", fallback) if n and ctx.field(n) is not None),
+                None)
+
+
+def _mapped_fields(ctx: RuleContext, check: CheckDef) -> list[str]:
+    """The fields of ``check`` the input maps (and does not declare not collected)."""
+    return [f for f in check.fields
+            if f not in ctx.profile.not_collected and ctx.field(f) is not None]
+
+
 def timeline(ctx: RuleContext, fallback: str | None) -> Timeline:
     """The order of each patient's encounters: encounter_date, else the ``fallback`` date."""
     _encounter_grain(ctx)
     ctx.require("patient_id", "(needed to follow a patient across encounters)")
-    for name in ("encounter_date", fallback):
-        nf = ctx.field(name) if name else None
-        if nf is not None:
-            key = ("timeline", name)
-            if key not in ctx.cache:
-                ctx.cache[key] = Timeline(_patients(ctx), ordinals(nf), name, ctx.weights)
-            return ctx.cache[key]  # type: ignore[return-value]
+    name = _order_by(ctx, fallback)
+    if name is not None:
+        key = ("timeline", name)
+        if key not in ctx.cache:
+            ctx.cache[key] = Timeline(_patients(ctx), ordinals(ctx.require(name)), name,
+                                      ctx.weights)
+        return ctx.cache[key]  # type: ignore[return-value]
     other = f" nor {fallback}" if fallback else ""
     raise NotApplicable(f"neither encounter_date{other} is in the input: a patient's "
                         "encounters cannot be ordered")
@@ -265,8 +278,7 @@ def unknown_not_reasked(ctx: RuleContext, check: CheckDef, field: str) -> GroupM
     """Patients whose value stayed unknown/not_asked through later encounters (declined only
     once reask_declined_after_days have passed)."""
     nf = ctx.require(field)
-    element = _element_of_value(field)
-    tl = timeline(ctx, f"{element}_collected_date" if element else None)
+    tl = timeline(ctx, _reask_fallback(field))
     state = nf.rows("state").astype(str)
     k = max(1, int(ctx.param(check, "min_later_encounters")))
     days = int(min(ctx.param(check, "reask_declined_after_days"), _MAX_OFFSET))
@@ -275,8 +287,8 @@ def unknown_not_reasked(ctx: RuleContext, check: CheckDef, field: str) -> GroupM
             f"next {k} later-dated encounter(s); declined counts the same way only at "
             f"encounters at least {days} days later")
     if ctx.history is not None:
-        siblings = [f for f in check.fields if f not in ctx.profile.not_collected
-                    and ctx.field(f) is not None and _order_of(ctx, f) == tl.by]
+        siblings = [f for f in _mapped_fields(ctx, check)
+                    if _order_by(ctx, _reask_fallback(f)) == tl.by]
         return _reask_in_spark(ctx, tl, ctx.history.reask(ctx, field, siblings, tl.by, k, days),
                                note)
 
@@ -302,13 +314,11 @@ def unknown_not_reasked(ctx: RuleContext, check: CheckDef, field: str) -> GroupM
     return GroupMeasure(measure)
 
 
-def _order_of(ctx: RuleContext, field: str) -> str | None:
-    """The date R-105 orders ``field``'s encounters by (as :func:`timeline` chooses)."""
+def _reask_fallback(field: str) -> str | None:
+    """The date R-105 orders ``field``'s encounters by without encounter_date: its element's
+    collected date."""
     element = _element_of_value(field)
-    for name in ("encounter_date", f"{element}_collected_date" if element else None):
-        if name and ctx.field(name) is not None:
-            return name
-    return None
+    return f"{element}_collected_date" if element else None
 
 
 def _reask_in_spark(ctx: RuleContext, tl: Timeline, counts: ScopeCounts, note: str
@@ -388,9 +398,7 @@ def staleness(ctx: RuleContext, check: CheckDef, field: str) -> GroupMeasure:
     weights = None if latest else ctx.weights
     in_spark = None
     if latest and enc is not None and ctx.history is not None:
-        in_spark = ctx.history.latest_ages(ctx, field, [
-            f for f in check.fields if f not in ctx.profile.not_collected
-            and ctx.field(f) is not None])
+        in_spark = ctx.history.latest_ages(ctx, field, _mapped_fields(ctx, check))
 
     def measure(rows: np.ndarray) -> Measurement:
         if in_spark is not None:  # each patient's latest value, counted in Spark
